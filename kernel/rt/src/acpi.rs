@@ -1,0 +1,336 @@
+//! Just enough ACPI to power the machine off: RSDP → RSDT/XSDT → FADT → the S5 sleep type.
+//!
+//! Under QEMU (`q35`, `pc`, `microvm`) the guest ends with an ACPI S5 transition, which makes
+//! QEMU exit with status 0. Legacy platforms write `SLP_TYPa | SLP_EN` to the PM1a control block
+//! (ACPI 6.4 §4.8.3.2.1); hardware-reduced ones (`microvm`) write `SLP_TYP | SLP_EN` to the FADT's
+//! sleep control register (§4.8.3.7). The S5 sleep type comes from the DSDT's `\_S5_` package.
+//! Every table is checksummed and bounded; a firmware that lies gets an error, not a panic.
+
+use crate::boot::{BootError, PhysicalMemory};
+
+/// How to power off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PowerOff {
+    /// Write `(slp_typ << 10) | SLP_EN` (bit 13) as a 16-bit word to the PM1a (and PM1b)
+    /// control ports.
+    Pm1Control {
+        /// PM1a control block I/O port.
+        pm1a: u16,
+        /// PM1b control block I/O port, if any.
+        pm1b: Option<u16>,
+        /// `SLP_TYPa` for S5.
+        sleep_type: u8,
+    },
+    /// Write `(slp_typ << 2) | SLP_EN` (bit 5) as a byte to the sleep control register.
+    SleepControl {
+        /// The register.
+        register: GenericAddress,
+        /// `SLP_TYP` for S5.
+        sleep_type: u8,
+    },
+}
+
+/// An ACPI generic address (only system memory and system I/O are supported).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenericAddress {
+    /// A memory-mapped register.
+    Memory(u64),
+    /// An I/O port.
+    Io(u16),
+}
+
+/// Why ACPI power-off is unavailable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AcpiError {
+    /// No RSDP was found (no hint, nothing in the EBDA or the BIOS area).
+    NoRsdp,
+    /// A table's checksum or length is wrong.
+    BadTable(&'static str),
+    /// The RSDT/XSDT lists no FADT.
+    NoFadt,
+    /// The FADT names no usable control register.
+    NoControlRegister,
+    /// Reading firmware memory failed.
+    Unreadable(BootError),
+}
+
+impl core::fmt::Display for AcpiError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AcpiError::NoRsdp => write!(f, "no ACPI RSDP found"),
+            AcpiError::BadTable(t) => write!(f, "ACPI table {t} is malformed"),
+            AcpiError::NoFadt => write!(f, "no ACPI FADT"),
+            AcpiError::NoControlRegister => write!(f, "the ACPI FADT has no PM1 or sleep control register"),
+            AcpiError::Unreadable(e) => write!(f, "cannot read ACPI tables: {e}"),
+        }
+    }
+}
+
+impl From<BootError> for AcpiError {
+    fn from(e: BootError) -> Self {
+        AcpiError::Unreadable(e)
+    }
+}
+
+/// Longest table read (a DSDT is a few KiB under QEMU).
+const MAX_TABLE: u32 = 256 * 1024;
+
+fn read<M: PhysicalMemory, const N: usize>(memory: &M, address: u64) -> Result<[u8; N], AcpiError> {
+    let mut b = [0u8; N];
+    memory.read(address, &mut b)?;
+    Ok(b)
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+fn u64_at(b: &[u8], at: usize) -> u64 {
+    u64::from(u32_at(b, at)) | u64::from(u32_at(b, at + 4)) << 32
+}
+
+fn checksum_ok<M: PhysicalMemory>(memory: &M, address: u64, length: u32) -> Result<bool, AcpiError> {
+    let mut sum = 0u8;
+    let mut chunk = [0u8; 256];
+    let mut done = 0u32;
+    while done < length {
+        let n = (length - done).min(256) as usize;
+        memory.read(address + u64::from(done), &mut chunk[..n])?;
+        sum = chunk[..n].iter().fold(sum, |s, &b| s.wrapping_add(b));
+        done += n as u32;
+    }
+    Ok(sum == 0)
+}
+
+/// A validated table header: (signature, length).
+fn table<M: PhysicalMemory>(memory: &M, address: u64, name: &'static str) -> Result<([u8; 4], u32), AcpiError> {
+    let header: [u8; 36] = read(memory, address)?;
+    let length = u32_at(&header, 4);
+    if !(36..=MAX_TABLE).contains(&length) || !checksum_ok(memory, address, length)? {
+        return Err(AcpiError::BadTable(name));
+    }
+    Ok(([header[0], header[1], header[2], header[3]], length))
+}
+
+fn rsdp_at<M: PhysicalMemory>(memory: &M, address: u64) -> Result<Option<[u8; 36]>, AcpiError> {
+    let b: [u8; 36] = read(memory, address)?;
+    if &b[..8] != b"RSD PTR " || b[..20].iter().fold(0u8, |s, &x| s.wrapping_add(x)) != 0 {
+        return Ok(None);
+    }
+    Ok(Some(b))
+}
+
+/// Finds the RSDP: the loader's hint, else the first KiB of the EBDA, else 0xE0000–0xFFFFF.
+pub fn find_rsdp<M: PhysicalMemory>(memory: &M, hint: Option<u64>) -> Result<[u8; 36], AcpiError> {
+    if let Some(address) = hint
+        && let Some(rsdp) = rsdp_at(memory, address)?
+    {
+        return Ok(rsdp);
+    }
+    let ebda_segment: [u8; 2] = read(memory, 0x40e)?;
+    let ebda = u64::from(u16::from_le_bytes(ebda_segment)) << 4;
+    let areas = [(ebda, if ebda >= 0x8_0000 && ebda < 0xa_0000 { 1024 } else { 0 }), (0xe_0000u64, 0x2_0000)];
+    for (start, len) in areas {
+        for address in (start..start + len).step_by(16) {
+            if let Some(rsdp) = rsdp_at(memory, address)? {
+                return Ok(rsdp);
+            }
+        }
+    }
+    Err(AcpiError::NoRsdp)
+}
+
+fn generic_address(b: &[u8]) -> Option<GenericAddress> {
+    let address = u64_at(b, 4);
+    match (b[0], address) {
+        (_, 0) => None,
+        (0, a) => Some(GenericAddress::Memory(a)),
+        (1, a) => u16::try_from(a).ok().map(GenericAddress::Io),
+        _ => None,
+    }
+}
+
+/// Finds how to power off from the ACPI tables.
+pub fn find_power_off<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> Result<PowerOff, AcpiError> {
+    let rsdp = find_rsdp(memory, rsdp_hint)?;
+    let (root, entry_size) = if rsdp[15] >= 2 && u64_at(&rsdp, 24) != 0 {
+        (u64_at(&rsdp, 24), 8u64)
+    } else {
+        (u64::from(u32_at(&rsdp, 16)), 4)
+    };
+    let (_, root_length) = table(memory, root, "RSDT/XSDT")?;
+    let mut fadt = None;
+    for i in 0..u64::from(root_length - 36) / entry_size {
+        let entry: [u8; 8] = read(memory, root + 36 + i * entry_size)?;
+        let address = if entry_size == 8 { u64_at(&entry, 0) } else { u64::from(u32_at(&entry, 0)) };
+        let signature: [u8; 4] = read(memory, address)?;
+        if &signature == b"FACP" {
+            fadt = Some(address);
+            break;
+        }
+    }
+    let fadt = fadt.ok_or(AcpiError::NoFadt)?;
+    let (_, fadt_length) = table(memory, fadt, "FADT")?;
+    let mut f = [0u8; 276];
+    let n = (fadt_length as usize).min(f.len());
+    memory.read(fadt, &mut f[..n])?;
+
+    let dsdt = if n >= 148 && u64_at(&f, 140) != 0 { u64_at(&f, 140) } else { u64::from(u32_at(&f, 40)) };
+    let hardware_reduced = n >= 116 && u32_at(&f, 112) & (1 << 20) != 0;
+    let s5 = if dsdt != 0 { s5_sleep_type(memory, dsdt)? } else { None };
+
+    if hardware_reduced {
+        let register = if n >= 256 { generic_address(&f[244..256]) } else { None };
+        let register = register.ok_or(AcpiError::NoControlRegister)?;
+        // QEMU's hardware-reduced machines use 5 for S5 when the DSDT does not say.
+        return Ok(PowerOff::SleepControl { register, sleep_type: s5.unwrap_or(5) });
+    }
+    let pm1a = u16::try_from(u32_at(&f, 64)).ok().filter(|&p| p != 0);
+    let pm1a = match pm1a {
+        Some(port) => port,
+        None if n >= 184 => match generic_address(&f[172..184]) {
+            Some(GenericAddress::Io(port)) => port,
+            _ => return Err(AcpiError::NoControlRegister),
+        },
+        None => return Err(AcpiError::NoControlRegister),
+    };
+    let pm1b = u16::try_from(u32_at(&f, 68)).ok().filter(|&p| p != 0);
+    Ok(PowerOff::Pm1Control { pm1a, pm1b, sleep_type: s5.unwrap_or(0) })
+}
+
+/// Scans the DSDT's AML for `Name(_S5_, Package(){ SLP_TYPa, ... })` and returns `SLP_TYPa`.
+fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>, AcpiError> {
+    let (signature, length) = table(memory, dsdt, "DSDT")?;
+    if &signature != b"DSDT" {
+        return Err(AcpiError::BadTable("DSDT"));
+    }
+    // Slide a window over the AML; each window overlaps the next by 16 bytes.
+    let mut window = [0u8; 512];
+    let mut offset = 36u32;
+    while offset < length {
+        let n = (length - offset).min(window.len() as u32) as usize;
+        memory.read(dsdt + u64::from(offset), &mut window[..n])?;
+        for i in 0..n.saturating_sub(4) {
+            if &window[i..i + 4] != b"_S5_" {
+                continue;
+            }
+            let name_op = i >= 1 && (window[i - 1] == 0x08 || (i >= 2 && window[i - 1] == b'\\' && window[i - 2] == 0x08));
+            if !name_op || i + 5 >= n || window[i + 4] != 0x12 {
+                continue;
+            }
+            // PackageOp PkgLength NumElements FirstElement.
+            let pkg_length_bytes = usize::from(window[i + 5] >> 6);
+            let element = i + 5 + 1 + pkg_length_bytes + 1;
+            let value = match window.get(element..element + 2) {
+                Some([0x0a, v]) => *v,
+                Some([0x00, _]) => 0,
+                Some([0x01, _]) => 1,
+                Some([v, _]) => *v,
+                _ => continue,
+            };
+            return Ok(Some(value & 0x7));
+        }
+        if n < window.len() {
+            break;
+        }
+        offset += (window.len() - 16) as u32;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::boot::tests::Flat;
+    extern crate std;
+    use std::vec::Vec;
+
+    fn finish(table: &mut [u8], checksum_at: usize) {
+        table[checksum_at] = 0;
+        let sum = table.iter().fold(0u8, |s, &b| s.wrapping_add(b));
+        table[checksum_at] = 0u8.wrapping_sub(sum);
+    }
+
+    fn header(signature: &[u8; 4], length: usize) -> Vec<u8> {
+        let mut t = std::vec![0u8; length];
+        t[..4].copy_from_slice(signature);
+        t[4..8].copy_from_slice(&(length as u32).to_le_bytes());
+        t
+    }
+
+    /// A q35-like layout: RSDP at 0xf5a10, RSDT at 0x7fe0000, FADT, DSDT with \_S5_.
+    fn machine(hardware_reduced: bool, s5: &[u8]) -> Flat {
+        let mut mem = std::vec![0u8; 0x800_0000];
+        let mut rsdp = std::vec![0u8; 20];
+        rsdp[..8].copy_from_slice(b"RSD PTR ");
+        rsdp[16..20].copy_from_slice(&0x7fe_0000u32.to_le_bytes());
+        finish(&mut rsdp, 8);
+        mem[0xf_5a10..0xf_5a10 + 20].copy_from_slice(&rsdp);
+
+        let mut rsdt = header(b"RSDT", 40);
+        rsdt[36..40].copy_from_slice(&0x7fe_1000u32.to_le_bytes());
+        finish(&mut rsdt, 9);
+        mem[0x7fe_0000..0x7fe_0000 + 40].copy_from_slice(&rsdt);
+
+        let mut fadt = header(b"FACP", 276);
+        fadt[40..44].copy_from_slice(&0x7fe_2000u32.to_le_bytes());
+        if hardware_reduced {
+            fadt[112..116].copy_from_slice(&(1u32 << 20).to_le_bytes());
+            fadt[244] = 1; // system I/O
+            fadt[248..256].copy_from_slice(&0x508u64.to_le_bytes());
+        } else {
+            fadt[64..68].copy_from_slice(&0x604u32.to_le_bytes());
+        }
+        finish(&mut fadt, 9);
+        mem[0x7fe_1000..0x7fe_1000 + 276].copy_from_slice(&fadt);
+
+        let mut dsdt = header(b"DSDT", 36 + 600 + s5.len() + 8);
+        dsdt[36 + 600..36 + 600 + s5.len()].copy_from_slice(s5);
+        finish(&mut dsdt, 9);
+        mem[0x7fe_2000..0x7fe_2000 + dsdt.len()].copy_from_slice(&dsdt);
+        Flat(mem)
+    }
+
+    #[test]
+    fn q35_style_pm1_with_s5_from_dsdt() {
+        // Name(_S5_, Package(4){ 0x05, 0x05, 0, 0 }) as BytePrefix-encoded AML.
+        let aml = [0x08, b'_', b'S', b'5', b'_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0, 0];
+        let m = machine(false, &aml);
+        assert_eq!(
+            find_power_off(&m, None).unwrap(),
+            PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 5 }
+        );
+        // The hint is used when it is right, and ignored when it is not.
+        assert!(find_power_off(&m, Some(0xf_5a10)).is_ok());
+        assert!(find_power_off(&m, Some(0x1000)).is_ok());
+    }
+
+    #[test]
+    fn hardware_reduced_uses_sleep_control() {
+        let m = machine(true, &[0x08, b'_', b'S', b'5', b'_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x00]);
+        assert_eq!(
+            find_power_off(&m, None).unwrap(),
+            PowerOff::SleepControl { register: GenericAddress::Io(0x508), sleep_type: 5 }
+        );
+    }
+
+    #[test]
+    fn zero_op_and_missing_s5() {
+        let m = machine(false, &[0x08, b'\\', b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00]);
+        assert_eq!(find_power_off(&m, None).unwrap(), PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 0 });
+        let m = machine(false, b"nothing here");
+        assert_eq!(find_power_off(&m, None).unwrap(), PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 0 });
+    }
+
+    #[test]
+    fn corrupt_tables_are_errors() {
+        let mut m = machine(false, &[]);
+        m.0[0x7fe_1000 + 20] ^= 0xff; // FADT checksum
+        assert_eq!(find_power_off(&m, None), Err(AcpiError::BadTable("FADT")));
+        let mut m = machine(false, &[]);
+        m.0[0x7fe_0004] = 0xff; // RSDT length absurd
+        m.0[0x7fe_0007] = 0xff;
+        assert_eq!(find_power_off(&m, None), Err(AcpiError::BadTable("RSDT/XSDT")));
+        assert_eq!(find_power_off(&Flat(std::vec![0u8; 0x10_0000]), None), Err(AcpiError::NoRsdp));
+    }
+}

@@ -1,0 +1,115 @@
+//! Ending the guest: power off on success, a failure status on error.
+//!
+//! | platform | success | failure |
+//! |---|---|---|
+//! | Xen | `SCHEDOP_shutdown(poweroff)` (hook set by the Xen platform) | `SCHEDOP_shutdown(crash)`, so `on_crash` applies |
+//! | QEMU & co. | ACPI S5 → QEMU exits 0 | `isa-debug-exit` (port 0xf4) → QEMU exits `(code << 1) \| 1` |
+//!
+//! Failure codes (QEMU exit status in brackets): panic 1 (3), CPU exception 2 (5), bad boot
+//! handoff or configuration 3 (7), the app returned an error 4 (9). Without an exit device
+//! QEMU cannot report failure: the guest then says so and halts.
+
+use crate::acpi::{GenericAddress, PowerOff};
+use spin::Once;
+use xenolith_arch::port::{outb, outl, outw};
+
+/// Why the guest failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Failure {
+    /// A Rust panic.
+    Panic = 1,
+    /// A CPU exception.
+    Exception = 2,
+    /// The boot handoff or the configuration was unusable.
+    Boot = 3,
+    /// The application returned an error.
+    App = 4,
+}
+
+/// How the guest ends, for a platform hook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Clean power-off.
+    PowerOff,
+    /// Reboot requested.
+    Reboot,
+    /// Failure.
+    Crash(Failure),
+}
+
+/// A platform's way to end the guest. Must not return.
+pub type Hook = fn(Reason) -> !;
+
+static HOOK: Once<Hook> = Once::new();
+static ACPI: Once<PowerOff> = Once::new();
+
+/// The I/O port of QEMU's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4,iosize=4`).
+pub const DEBUG_EXIT_PORT: u16 = 0xf4;
+
+/// Installs the platform's shutdown hook (Xen).
+pub fn set_hook(hook: Hook) {
+    HOOK.call_once(|| hook);
+}
+
+/// Records how ACPI powers this machine off.
+pub fn set_acpi(power_off: PowerOff) {
+    ACPI.call_once(|| power_off);
+}
+
+/// Powers the guest off. Does not return.
+pub fn power_off() -> ! {
+    crate::console::flush();
+    if let Some(hook) = HOOK.get() {
+        hook(Reason::PowerOff);
+    }
+    if let Some(method) = ACPI.get() {
+        acpi_power_off(*method);
+    }
+    crate::console::write_fmt_emergency(format_args!("no way to power off this machine; halting\n"));
+    xenolith_arch::cpu::halt_forever()
+}
+
+/// Ends the guest as failed. Does not return.
+pub fn fail(failure: Failure) -> ! {
+    crate::console::flush();
+    if let Some(hook) = HOOK.get() {
+        hook(Reason::Crash(failure));
+    }
+    // SAFETY: port 0xf4 is QEMU's isa-debug-exit when configured; elsewhere the write is
+    // ignored, and we say so below.
+    unsafe { outl(DEBUG_EXIT_PORT, failure as u32) }
+    crate::console::write_fmt_emergency(format_args!(
+        "guest failed (code {}); QEMU has no isa-debug-exit device to report it, halting\n",
+        failure as u8
+    ));
+    xenolith_arch::cpu::halt_forever()
+}
+
+fn acpi_power_off(method: PowerOff) {
+    match method {
+        PowerOff::Pm1Control { pm1a, pm1b, sleep_type } => {
+            let value = (u16::from(sleep_type) << 10) | (1 << 13);
+            // SAFETY: ports taken from the checksummed FADT; writing SLP_TYP|SLP_EN requests S5.
+            unsafe {
+                outw(pm1a, value);
+                if let Some(port) = pm1b {
+                    outw(port, value);
+                }
+            }
+        }
+        PowerOff::SleepControl { register, sleep_type } => {
+            let value = ((sleep_type & 7) << 2) | (1 << 5);
+            match register {
+                // SAFETY: register from the checksummed FADT; requests S5.
+                GenericAddress::Io(port) => unsafe { outb(port, value) },
+                // SAFETY: the boot sequence mapped this page as device memory (see `start`).
+                GenericAddress::Memory(address) => unsafe { (address as *mut u8).write_volatile(value) },
+            }
+        }
+    }
+    // The machine stops asynchronously; wait for it briefly.
+    for _ in 0..10_000_000 {
+        core::hint::spin_loop();
+    }
+}
