@@ -37,8 +37,12 @@ impl fmt::Display for Error {
                 f,
                 "{key}={value} is not understood: use fault=write-text, fault=null-read, fault=stack-overflow or fault=panic"
             ),
-            Error::FaultDidNotHappen(fault) => write!(f, "the deliberate fault {fault:?} did not happen"),
-            Error::HeapCorrupt => write!(f, "heap check failed: memory did not keep what was written"),
+            Error::FaultDidNotHappen(fault) => {
+                write!(f, "the deliberate fault {fault:?} did not happen")
+            }
+            Error::HeapCorrupt => {
+                write!(f, "heap check failed: memory did not keep what was written")
+            }
         }
     }
 }
@@ -63,19 +67,37 @@ fn main(boot: &'static Boot) -> Result<(), Error> {
 
     println!("hello: platform: {}", boot.platform);
     println!("hello: command line: \"{}\"", cmdline.as_str());
-    println!("hello: memory map ({} regions, {} MiB RAM):", boot.regions.len(), boot.ram_bytes >> 20);
+    println!(
+        "hello: memory map ({} regions, {} MiB RAM):",
+        boot.regions.len(),
+        boot.ram_bytes >> 20
+    );
     for region in &boot.regions {
         let kind = match region.kind {
             RegionKind::Ram => "RAM",
             RegionKind::Acpi => "ACPI",
             RegionKind::Reserved(_) => "reserved",
         };
-        println!("hello:   {:#012x}-{:#012x} {:>8} KiB {}", region.start, region.end, (region.end - region.start) >> 10, kind);
+        println!(
+            "hello:   {:#012x}-{:#012x} {:>8} KiB {}",
+            region.start,
+            region.end,
+            (region.end - region.start) >> 10,
+            kind
+        );
     }
-    println!("hello: heap: {} KiB ({} MiB)", boot.heap_bytes >> 10, boot.heap_bytes >> 20);
+    println!(
+        "hello: heap: {} KiB ({} MiB)",
+        boot.heap_bytes >> 10,
+        boot.heap_bytes >> 20
+    );
     println!("hello: boot modules: {}", boot.modules.len());
     for (i, module) in boot.modules.iter().enumerate() {
-        let name = if module.name.is_empty() { "(unnamed)" } else { module.name.as_str() };
+        let name = if module.name.is_empty() {
+            "(unnamed)"
+        } else {
+            module.name.as_str()
+        };
         println!("hello:   module {i}: {name}, {} bytes", module.data.len());
     }
 
@@ -96,17 +118,28 @@ fn main(boot: &'static Boot) -> Result<(), Error> {
 /// Many small allocations and one of a quarter of the heap, each written and read back.
 fn exercise_heap(heap_bytes: u64) -> Result<(), Error> {
     let boxes: Vec<Box<[u64; 8]>> = (0..1000u64).map(|i| Box::new([i; 8])).collect();
-    if boxes.iter().enumerate().any(|(i, b)| b.iter().any(|&v| v != i as u64)) {
+    if boxes
+        .iter()
+        .enumerate()
+        .any(|(i, b)| b.iter().any(|&v| v != i as u64))
+    {
         return Err(Error::HeapCorrupt);
     }
     drop(boxes);
     let big_len = usize::try_from(heap_bytes / 4).unwrap_or(usize::MAX) & !7;
     let mut big: Vec<u8> = Vec::with_capacity(big_len);
     big.extend((0..big_len).map(|i| (i % 251) as u8));
-    let ok = big.iter().enumerate().step_by(4093).all(|(i, &v)| v == (i % 251) as u8);
+    let ok = big
+        .iter()
+        .enumerate()
+        .step_by(4093)
+        .all(|(i, &v)| v == (i % 251) as u8);
     if !ok {
         return Err(Error::HeapCorrupt);
     }
-    println!("hello: heap check passed (1000 small allocations, one of {} KiB)", big_len >> 10);
+    println!(
+        "hello: heap check passed (1000 small allocations, one of {} KiB)",
+        big_len >> 10
+    );
     Ok(())
 }

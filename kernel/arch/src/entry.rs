@@ -168,7 +168,10 @@ pub fn image_layout() -> ImageLayout {
             text: address(&__text_start)..address(&__text_end),
             rodata: address(&__rodata_start)..address(&__rodata_end),
             data: address(&__data_start)..address(&__image_end),
-            guard_pages: [address(&xenolith_boot_stack_guard), address(&xenolith_fault_stack_guard)],
+            guard_pages: [
+                address(&xenolith_boot_stack_guard),
+                address(&xenolith_fault_stack_guard),
+            ],
             fault_stack_top: address(&xenolith_fault_stack_top),
         }
     }

@@ -73,7 +73,9 @@ impl GlobalDescriptorTable {
             | (((limit >> 16) & 0xf) << 48)
             | (((tss >> 24) & 0xff) << 56);
         let high = tss >> 32;
-        Self { entries: [0, Self::CODE64, Self::DATA, low, high] }
+        Self {
+            entries: [0, Self::CODE64, Self::DATA, low, high],
+        }
     }
 
     /// The raw descriptors (for tests and debugging).
@@ -93,7 +95,10 @@ impl GlobalDescriptorTable {
             limit: u16,
             base: u64,
         }
-        let pointer = Pointer { limit: (size_of::<Self>() - 1) as u16, base: self as *const Self as u64 };
+        let pointer = Pointer {
+            limit: (size_of::<Self>() - 1) as u16,
+            base: self as *const Self as u64,
+        };
         // SAFETY: the table is 'static and well-formed; the far return reloads CS with the
         // code selector of the new table; data segments get the data selector; LTR marks the
         // TSS busy, which is why it must not be loaded twice.

@@ -2,7 +2,7 @@
 //!
 //! Vectors 0–31 (CPU exceptions) and [`FIRST_IRQ_VECTOR`]..[`IDT_STUBS`] (device and hypervisor
 //! interrupts) get stubs that push a uniform [`InterruptFrame`] and call the handler registered
-//! with [`set_handler`]; other vectors are not present, so a stray one raises #NP and is reported.
+//! with `set_handler`; other vectors are not present, so a stray one raises #NP and is reported.
 //! Faults that may come from a broken stack run on the IST stack (see `gdt`).
 
 use core::mem::size_of;
@@ -64,7 +64,7 @@ pub fn exception_name(vector: u64) -> &'static str {
         28 => "#HV hypervisor injection",
         29 => "#VC VMM communication",
         30 => "#SX security",
-        0..=31 => "reserved exception",
+        9 | 15 | 22..=27 | 31 => "reserved exception",
         _ => "interrupt",
     }
 }
@@ -193,9 +193,14 @@ impl InterruptDescriptorTable {
             limit: u16,
             base: u64,
         }
-        let pointer = Pointer { limit: (size_of::<Self>() - 1) as u16, base: self as *const Self as u64 };
+        let pointer = Pointer {
+            limit: (size_of::<Self>() - 1) as u16,
+            base: self as *const Self as u64,
+        };
         // SAFETY: the caller guarantees the table is 'static and its gates are valid.
-        unsafe { core::arch::asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags)) }
+        unsafe {
+            core::arch::asm!("lidt [{}]", in(reg) &pointer, options(readonly, nostack, preserves_flags))
+        }
     }
 }
 

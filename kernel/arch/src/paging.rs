@@ -90,8 +90,12 @@ impl core::fmt::Display for MapError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             MapError::OutOfFrames => write!(f, "out of page-table frames"),
-            MapError::Misaligned { address } => write!(f, "address {address:#x} is not page-aligned"),
-            MapError::OutOfRange { address } => write!(f, "address {address:#x} is beyond the identity map"),
+            MapError::Misaligned { address } => {
+                write!(f, "address {address:#x} is not page-aligned")
+            }
+            MapError::OutOfRange { address } => {
+                write!(f, "address {address:#x} is beyond the identity map")
+            }
         }
     }
 }
@@ -152,7 +156,7 @@ impl<M: FrameMemory> AddressSpace<M> {
         let leaf = access.leaf_flags();
         let mut address = start;
         while address < end {
-            if address % LARGE_PAGE_SIZE == 0 && end - address >= LARGE_PAGE_SIZE {
+            if address.is_multiple_of(LARGE_PAGE_SIZE) && end - address >= LARGE_PAGE_SIZE {
                 self.map_large(address, leaf)?;
                 address += LARGE_PAGE_SIZE;
             } else {
@@ -185,9 +189,16 @@ impl<M: FrameMemory> AddressSpace<M> {
                 return None;
             }
             if level == 1 || (level == 2 && entry & flags::HUGE != 0) {
-                let page_mask = if level == 1 { PAGE_SIZE - 1 } else { LARGE_PAGE_SIZE - 1 };
+                let page_mask = if level == 1 {
+                    PAGE_SIZE - 1
+                } else {
+                    LARGE_PAGE_SIZE - 1
+                };
                 let frame = entry & flags::ADDRESS_MASK & !page_mask;
-                return Some((frame | (address & page_mask), Access::from_leaf_flags(entry)));
+                return Some((
+                    frame | (address & page_mask),
+                    Access::from_leaf_flags(entry),
+                ));
             }
             table = entry & flags::ADDRESS_MASK;
         }
@@ -205,7 +216,8 @@ impl<M: FrameMemory> AddressSpace<M> {
             } else {
                 let frame = self.memory.allocate_frame().ok_or(MapError::OutOfFrames)?;
                 // Intermediate entries allow everything; the leaf decides.
-                self.memory.write(entry_address, frame | flags::PRESENT | flags::WRITABLE);
+                self.memory
+                    .write(entry_address, frame | flags::PRESENT | flags::WRITABLE);
                 frame
             };
         }
@@ -219,10 +231,12 @@ impl<M: FrameMemory> AddressSpace<M> {
             // A page table is already there: fill it rather than leak it.
             let table = existing & flags::ADDRESS_MASK;
             for i in 0..512 {
-                self.memory.write(table + i * 8, (address + i * PAGE_SIZE) | leaf);
+                self.memory
+                    .write(table + i * 8, (address + i * PAGE_SIZE) | leaf);
             }
         } else {
-            self.memory.write(directory_entry, address | leaf | flags::HUGE);
+            self.memory
+                .write(directory_entry, address | leaf | flags::HUGE);
         }
         Ok(())
     }
@@ -240,10 +254,12 @@ impl<M: FrameMemory> AddressSpace<M> {
                 let base = existing & flags::ADDRESS_MASK & !(LARGE_PAGE_SIZE - 1);
                 let leaf = existing & !flags::ADDRESS_MASK & !flags::HUGE;
                 for i in 0..512 {
-                    self.memory.write(frame + i * 8, (base + i * PAGE_SIZE) | leaf);
+                    self.memory
+                        .write(frame + i * 8, (base + i * PAGE_SIZE) | leaf);
                 }
             }
-            self.memory.write(directory_entry, frame | flags::PRESENT | flags::WRITABLE);
+            self.memory
+                .write(directory_entry, frame | flags::PRESENT | flags::WRITABLE);
             frame
         };
         Ok(table + index(address, 1) * 8)
@@ -252,7 +268,7 @@ impl<M: FrameMemory> AddressSpace<M> {
 
 fn check_range(start: u64, end: u64) -> Result<(), MapError> {
     for address in [start, end] {
-        if address % PAGE_SIZE != 0 {
+        if !address.is_multiple_of(PAGE_SIZE) {
             return Err(MapError::Misaligned { address });
         }
         if address > MAX_ADDRESS {
@@ -283,7 +299,11 @@ mod tests {
 
     impl FakeFrames {
         fn new(limit: usize) -> Self {
-            Self { next: 0x4000_0000, limit, frames: BTreeMap::new() }
+            Self {
+                next: 0x4000_0000,
+                limit,
+                frames: BTreeMap::new(),
+            }
         }
     }
 
@@ -311,7 +331,10 @@ mod tests {
         space.map(0x1000, 0x60_0000, Access::ReadWrite).unwrap();
         assert_eq!(space.translate(0), None, "page 0 stays unmapped");
         assert_eq!(space.translate(0x1234), Some((0x1234, Access::ReadWrite)));
-        assert_eq!(space.translate(0x40_0123), Some((0x40_0123, Access::ReadWrite)));
+        assert_eq!(
+            space.translate(0x40_0123),
+            Some((0x40_0123, Access::ReadWrite))
+        );
         assert_eq!(space.translate(0x60_0000), None);
         // PML4 + PDPT + PD + one PT for the unaligned first 2 MiB; 2 MiB pages after that.
         assert_eq!(space.memory().frames.len(), 4);
@@ -321,7 +344,9 @@ mod tests {
     fn w_xor_x_layout_with_guard_page() {
         let mut space = AddressSpace::new(FakeFrames::new(16)).unwrap();
         space.map(0, 0x400_0000, Access::ReadWrite).unwrap();
-        space.map(0x10_0000, 0x10_3000, Access::ReadExecute).unwrap();
+        space
+            .map(0x10_0000, 0x10_3000, Access::ReadExecute)
+            .unwrap();
         space.map(0x10_3000, 0x10_5000, Access::ReadOnly).unwrap();
         space.unmap(0x10_8000, 0x10_9000).unwrap();
         space.unmap(0, 0x1000).unwrap();
@@ -331,8 +356,14 @@ mod tests {
         assert_eq!(space.translate(0x10_9000).unwrap().1, Access::ReadWrite);
         assert_eq!(space.translate(0x0), None);
         // The split 2 MiB page keeps its other 4 KiB pages read-write.
-        assert_eq!(space.translate(0x1f_f000).unwrap(), (0x1f_f000, Access::ReadWrite));
-        assert_eq!(space.translate(0x20_0000).unwrap(), (0x20_0000, Access::ReadWrite));
+        assert_eq!(
+            space.translate(0x1f_f000).unwrap(),
+            (0x1f_f000, Access::ReadWrite)
+        );
+        assert_eq!(
+            space.translate(0x20_0000).unwrap(),
+            (0x20_0000, Access::ReadWrite)
+        );
     }
 
     #[test]
@@ -348,8 +379,12 @@ mod tests {
     #[test]
     fn high_memory_gets_its_own_tables() {
         let mut space = AddressSpace::new(FakeFrames::new(16)).unwrap();
-        space.map(0x1_0000_0000, 0x1_0020_0000, Access::ReadWrite).unwrap();
-        space.map(0x80_0000_0000, 0x80_0000_1000, Access::Device).unwrap();
+        space
+            .map(0x1_0000_0000, 0x1_0020_0000, Access::ReadWrite)
+            .unwrap();
+        space
+            .map(0x80_0000_0000, 0x80_0000_1000, Access::Device)
+            .unwrap();
         assert_eq!(space.translate(0x1_0000_0008).unwrap().0, 0x1_0000_0008);
         assert_eq!(space.translate(0x80_0000_0000).unwrap().1, Access::Device);
     }
@@ -357,11 +392,19 @@ mod tests {
     #[test]
     fn errors_are_reported_not_panicked() {
         let mut space = AddressSpace::new(FakeFrames::new(2)).unwrap();
-        assert_eq!(space.map(0x1001, 0x2000, Access::ReadOnly), Err(MapError::Misaligned { address: 0x1001 }));
-        assert_eq!(space.map(0, 0x1000, Access::ReadOnly), Err(MapError::OutOfFrames));
+        assert_eq!(
+            space.map(0x1001, 0x2000, Access::ReadOnly),
+            Err(MapError::Misaligned { address: 0x1001 })
+        );
+        assert_eq!(
+            space.map(0, 0x1000, Access::ReadOnly),
+            Err(MapError::OutOfFrames)
+        );
         assert_eq!(
             space.map(MAX_ADDRESS, MAX_ADDRESS + 0x1000, Access::ReadOnly),
-            Err(MapError::OutOfRange { address: MAX_ADDRESS + 0x1000 })
+            Err(MapError::OutOfRange {
+                address: MAX_ADDRESS + 0x1000
+            })
         );
     }
 }

@@ -60,7 +60,9 @@ impl core::fmt::Display for AcpiError {
             AcpiError::NoRsdp => write!(f, "no ACPI RSDP found"),
             AcpiError::BadTable(t) => write!(f, "ACPI table {t} is malformed"),
             AcpiError::NoFadt => write!(f, "no ACPI FADT"),
-            AcpiError::NoControlRegister => write!(f, "the ACPI FADT has no PM1 or sleep control register"),
+            AcpiError::NoControlRegister => {
+                write!(f, "the ACPI FADT has no PM1 or sleep control register")
+            }
             AcpiError::Unreadable(e) => write!(f, "cannot read ACPI tables: {e}"),
         }
     }
@@ -89,7 +91,11 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from(u32_at(b, at)) | u64::from(u32_at(b, at + 4)) << 32
 }
 
-fn checksum_ok<M: PhysicalMemory>(memory: &M, address: u64, length: u32) -> Result<bool, AcpiError> {
+fn checksum_ok<M: PhysicalMemory>(
+    memory: &M,
+    address: u64,
+    length: u32,
+) -> Result<bool, AcpiError> {
     let mut sum = 0u8;
     let mut chunk = [0u8; 256];
     let mut done = 0u32;
@@ -103,7 +109,11 @@ fn checksum_ok<M: PhysicalMemory>(memory: &M, address: u64, length: u32) -> Resu
 }
 
 /// A validated table header: (signature, length).
-fn table<M: PhysicalMemory>(memory: &M, address: u64, name: &'static str) -> Result<([u8; 4], u32), AcpiError> {
+fn table<M: PhysicalMemory>(
+    memory: &M,
+    address: u64,
+    name: &'static str,
+) -> Result<([u8; 4], u32), AcpiError> {
     let header: [u8; 36] = read(memory, address)?;
     let length = u32_at(&header, 4);
     if !(36..=MAX_TABLE).contains(&length) || !checksum_ok(memory, address, length)? {
@@ -129,7 +139,17 @@ pub fn find_rsdp<M: PhysicalMemory>(memory: &M, hint: Option<u64>) -> Result<[u8
     }
     let ebda_segment: [u8; 2] = read(memory, 0x40e)?;
     let ebda = u64::from(u16::from_le_bytes(ebda_segment)) << 4;
-    let areas = [(ebda, if ebda >= 0x8_0000 && ebda < 0xa_0000 { 1024 } else { 0 }), (0xe_0000u64, 0x2_0000)];
+    let areas = [
+        (
+            ebda,
+            if (0x8_0000..0xa_0000).contains(&ebda) {
+                1024
+            } else {
+                0
+            },
+        ),
+        (0xe_0000u64, 0x2_0000),
+    ];
     for (start, len) in areas {
         for address in (start..start + len).step_by(16) {
             if let Some(rsdp) = rsdp_at(memory, address)? {
@@ -151,7 +171,10 @@ fn generic_address(b: &[u8]) -> Option<GenericAddress> {
 }
 
 /// Finds how to power off from the ACPI tables.
-pub fn find_power_off<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> Result<PowerOff, AcpiError> {
+pub fn find_power_off<M: PhysicalMemory>(
+    memory: &M,
+    rsdp_hint: Option<u64>,
+) -> Result<PowerOff, AcpiError> {
     let rsdp = find_rsdp(memory, rsdp_hint)?;
     let (root, entry_size) = if rsdp[15] >= 2 && u64_at(&rsdp, 24) != 0 {
         (u64_at(&rsdp, 24), 8u64)
@@ -162,7 +185,11 @@ pub fn find_power_off<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> 
     let mut fadt = None;
     for i in 0..u64::from(root_length - 36) / entry_size {
         let entry: [u8; 8] = read(memory, root + 36 + i * entry_size)?;
-        let address = if entry_size == 8 { u64_at(&entry, 0) } else { u64::from(u32_at(&entry, 0)) };
+        let address = if entry_size == 8 {
+            u64_at(&entry, 0)
+        } else {
+            u64::from(u32_at(&entry, 0))
+        };
         let signature: [u8; 4] = read(memory, address)?;
         if &signature == b"FACP" {
             fadt = Some(address);
@@ -175,15 +202,30 @@ pub fn find_power_off<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> 
     let n = (fadt_length as usize).min(f.len());
     memory.read(fadt, &mut f[..n])?;
 
-    let dsdt = if n >= 148 && u64_at(&f, 140) != 0 { u64_at(&f, 140) } else { u64::from(u32_at(&f, 40)) };
+    let dsdt = if n >= 148 && u64_at(&f, 140) != 0 {
+        u64_at(&f, 140)
+    } else {
+        u64::from(u32_at(&f, 40))
+    };
     let hardware_reduced = n >= 116 && u32_at(&f, 112) & (1 << 20) != 0;
-    let s5 = if dsdt != 0 { s5_sleep_type(memory, dsdt)? } else { None };
+    let s5 = if dsdt != 0 {
+        s5_sleep_type(memory, dsdt)?
+    } else {
+        None
+    };
 
     if hardware_reduced {
-        let register = if n >= 256 { generic_address(&f[244..256]) } else { None };
+        let register = if n >= 256 {
+            generic_address(&f[244..256])
+        } else {
+            None
+        };
         let register = register.ok_or(AcpiError::NoControlRegister)?;
         // QEMU's hardware-reduced machines use 5 for S5 when the DSDT does not say.
-        return Ok(PowerOff::SleepControl { register, sleep_type: s5.unwrap_or(5) });
+        return Ok(PowerOff::SleepControl {
+            register,
+            sleep_type: s5.unwrap_or(5),
+        });
     }
     let pm1a = u16::try_from(u32_at(&f, 64)).ok().filter(|&p| p != 0);
     let pm1a = match pm1a {
@@ -195,7 +237,11 @@ pub fn find_power_off<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> 
         None => return Err(AcpiError::NoControlRegister),
     };
     let pm1b = u16::try_from(u32_at(&f, 68)).ok().filter(|&p| p != 0);
-    Ok(PowerOff::Pm1Control { pm1a, pm1b, sleep_type: s5.unwrap_or(0) })
+    Ok(PowerOff::Pm1Control {
+        pm1a,
+        pm1b,
+        sleep_type: s5.unwrap_or(0),
+    })
 }
 
 /// Scans the DSDT's AML for `Name(_S5_, Package(){ SLP_TYPa, ... })` and returns `SLP_TYPa`.
@@ -214,7 +260,9 @@ fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>,
             if &window[i..i + 4] != b"_S5_" {
                 continue;
             }
-            let name_op = i >= 1 && (window[i - 1] == 0x08 || (i >= 2 && window[i - 1] == b'\\' && window[i - 2] == 0x08));
+            let name_op = i >= 1
+                && (window[i - 1] == 0x08
+                    || (i >= 2 && window[i - 1] == b'\\' && window[i - 2] == 0x08));
             if !name_op || i + 5 >= n || window[i + 4] != 0x12 {
                 continue;
             }
@@ -242,7 +290,6 @@ fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>,
 mod tests {
     use super::*;
     use crate::boot::tests::Flat;
-    extern crate std;
     use std::vec::Vec;
 
     fn finish(table: &mut [u8], checksum_at: usize) {
@@ -294,11 +341,17 @@ mod tests {
     #[test]
     fn q35_style_pm1_with_s5_from_dsdt() {
         // Name(_S5_, Package(4){ 0x05, 0x05, 0, 0 }) as BytePrefix-encoded AML.
-        let aml = [0x08, b'_', b'S', b'5', b'_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0, 0];
+        let aml = [
+            0x08, b'_', b'S', b'5', b'_', 0x12, 0x0a, 0x04, 0x0a, 0x05, 0x0a, 0x05, 0, 0,
+        ];
         let m = machine(false, &aml);
         assert_eq!(
             find_power_off(&m, None).unwrap(),
-            PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 5 }
+            PowerOff::Pm1Control {
+                pm1a: 0x604,
+                pm1b: None,
+                sleep_type: 5
+            }
         );
         // The hint is used when it is right, and ignored when it is not.
         assert!(find_power_off(&m, Some(0xf_5a10)).is_ok());
@@ -307,19 +360,46 @@ mod tests {
 
     #[test]
     fn hardware_reduced_uses_sleep_control() {
-        let m = machine(true, &[0x08, b'_', b'S', b'5', b'_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x00]);
+        let m = machine(
+            true,
+            &[
+                0x08, b'_', b'S', b'5', b'_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x00,
+            ],
+        );
         assert_eq!(
             find_power_off(&m, None).unwrap(),
-            PowerOff::SleepControl { register: GenericAddress::Io(0x508), sleep_type: 5 }
+            PowerOff::SleepControl {
+                register: GenericAddress::Io(0x508),
+                sleep_type: 5
+            }
         );
     }
 
     #[test]
     fn zero_op_and_missing_s5() {
-        let m = machine(false, &[0x08, b'\\', b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00]);
-        assert_eq!(find_power_off(&m, None).unwrap(), PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 0 });
+        let m = machine(
+            false,
+            &[
+                0x08, b'\\', b'_', b'S', b'5', b'_', 0x12, 0x06, 0x04, 0x00, 0x00,
+            ],
+        );
+        assert_eq!(
+            find_power_off(&m, None).unwrap(),
+            PowerOff::Pm1Control {
+                pm1a: 0x604,
+                pm1b: None,
+                sleep_type: 0
+            }
+        );
         let m = machine(false, b"nothing here");
-        assert_eq!(find_power_off(&m, None).unwrap(), PowerOff::Pm1Control { pm1a: 0x604, pm1b: None, sleep_type: 0 });
+        assert_eq!(
+            find_power_off(&m, None).unwrap(),
+            PowerOff::Pm1Control {
+                pm1a: 0x604,
+                pm1b: None,
+                sleep_type: 0
+            }
+        );
     }
 
     #[test]
@@ -330,7 +410,13 @@ mod tests {
         let mut m = machine(false, &[]);
         m.0[0x7fe_0004] = 0xff; // RSDT length absurd
         m.0[0x7fe_0007] = 0xff;
-        assert_eq!(find_power_off(&m, None), Err(AcpiError::BadTable("RSDT/XSDT")));
-        assert_eq!(find_power_off(&Flat(std::vec![0u8; 0x10_0000]), None), Err(AcpiError::NoRsdp));
+        assert_eq!(
+            find_power_off(&m, None),
+            Err(AcpiError::BadTable("RSDT/XSDT"))
+        );
+        assert_eq!(
+            find_power_off(&Flat(std::vec![0u8; 0x10_0000]), None),
+            Err(AcpiError::NoRsdp)
+        );
     }
 }

@@ -8,8 +8,8 @@
 
 use heapless::{String, Vec};
 use xenolith_xen::abi::start_info::{
-    hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info, XEN_HVM_MEMMAP_TYPE_ACPI, XEN_HVM_MEMMAP_TYPE_RAM,
-    XEN_HVM_START_MAGIC_VALUE,
+    XEN_HVM_MEMMAP_TYPE_ACPI, XEN_HVM_MEMMAP_TYPE_RAM, XEN_HVM_START_MAGIC_VALUE,
+    hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info,
 };
 
 /// Longest command line kept (Xen's own limit for `extra=` is 1024).
@@ -62,12 +62,26 @@ impl core::fmt::Display for BootError {
                 "hvm_start_info magic is {m:#x}, not 0x336ec578: boot this image as a PVH kernel (xl type=\"pvh\", or qemu -kernel)"
             ),
             BootError::OutOfReach { what, address } => {
-                write!(f, "the loader put the {what} at {address:#x}, above the 4 GiB the boot stub maps")
+                write!(
+                    f,
+                    "the loader put the {what} at {address:#x}, above the 4 GiB the boot stub maps"
+                )
             }
-            BootError::NoMemoryMap => write!(f, "the loader passed no memory map (hvm_start_info version 0)"),
-            BootError::TooManyRegions(n) => write!(f, "the memory map has {n} entries; at most {MAX_REGIONS} are supported"),
-            BootError::TooManyModules(n) => write!(f, "{n} boot modules were passed; at most {MAX_MODULES} are supported"),
-            BootError::BadModule { index } => write!(f, "boot module {index} has an invalid address range"),
+            BootError::NoMemoryMap => write!(
+                f,
+                "the loader passed no memory map (hvm_start_info version 0)"
+            ),
+            BootError::TooManyRegions(n) => write!(
+                f,
+                "the memory map has {n} entries; at most {MAX_REGIONS} are supported"
+            ),
+            BootError::TooManyModules(n) => write!(
+                f,
+                "{n} boot modules were passed; at most {MAX_MODULES} are supported"
+            ),
+            BootError::BadModule { index } => {
+                write!(f, "boot module {index} has an invalid address range")
+            }
         }
     }
 }
@@ -182,7 +196,11 @@ fn read_c_string<const N: usize, M: PhysicalMemory>(
             if byte == 0 {
                 return Ok((text, false));
             }
-            let c = if byte.is_ascii() && (byte >= 0x20 || byte == b'\t') { byte as char } else { '?' };
+            let c = if byte.is_ascii() && (byte >= 0x20 || byte == b'\t') {
+                byte as char
+            } else {
+                '?'
+            };
             if text.push(c).is_err() {
                 return Ok((text, true));
             }
@@ -194,7 +212,13 @@ fn read_c_string<const N: usize, M: PhysicalMemory>(
 /// Validates `hvm_start_info` at `address` and copies out what the kernel keeps.
 pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, BootError> {
     let mut buffer = [0u8; 56];
-    let info = read_struct(memory, address, "hvm_start_info", parse_start_info, &mut buffer)?;
+    let info = read_struct(
+        memory,
+        address,
+        "hvm_start_info",
+        parse_start_info,
+        &mut buffer,
+    )?;
     if info.magic != XEN_HVM_START_MAGIC_VALUE {
         return Err(BootError::BadMagic(info.magic));
     }
@@ -222,7 +246,11 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
             },
             &mut b,
         )?;
-        if entry.paddr.checked_add(entry.size).is_none_or(|end| end > BOOT_MAPPED_LIMIT) {
+        if entry
+            .paddr
+            .checked_add(entry.size)
+            .is_none_or(|end| end > BOOT_MAPPED_LIMIT)
+        {
             return Err(BootError::BadModule { index });
         }
         let name = if entry.cmdline_paddr == 0 {
@@ -231,7 +259,11 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
             read_c_string(memory, entry.cmdline_paddr, "module command line")?.0
         };
         // Capacity was checked against MAX_MODULES above.
-        let _ = modules.push(ModuleRange { start: entry.paddr, size: entry.size, name });
+        let _ = modules.push(ModuleRange {
+            start: entry.paddr,
+            size: entry.size,
+            name,
+        });
     }
 
     if info.version < 1 || info.memmap_entries == 0 {
@@ -247,10 +279,17 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
             memory,
             info.memmap_paddr + 24 * index,
             "memory map",
-            |b| hvm_memmap_table_entry { addr: u64_at(b, 0), size: u64_at(b, 8), r#type: u32_at(b, 16), reserved: 0 },
+            |b| hvm_memmap_table_entry {
+                addr: u64_at(b, 0),
+                size: u64_at(b, 8),
+                r#type: u32_at(b, 16),
+                reserved: 0,
+            },
             &mut b,
         )?;
-        let Some(end) = entry.addr.checked_add(entry.size) else { continue };
+        let Some(end) = entry.addr.checked_add(entry.size) else {
+            continue;
+        };
         if entry.size == 0 {
             continue;
         }
@@ -259,7 +298,11 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
             XEN_HVM_MEMMAP_TYPE_ACPI => RegionKind::Acpi,
             other => RegionKind::Reserved(other),
         };
-        let _ = regions.push(Region { start: entry.addr, end, kind });
+        let _ = regions.push(Region {
+            start: entry.addr,
+            end,
+            kind,
+        });
     }
     regions.sort_unstable_by_key(|r| r.start);
 
@@ -277,7 +320,6 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    extern crate std;
     use std::vec::Vec as StdVec;
 
     /// Flat fake physical memory starting at address 0.
@@ -317,8 +359,12 @@ pub(crate) mod tests {
         put(&mut m, 0x2000, &module);
         put(&mut m, 0x2100, b"fault=panic ip=10.0.0.2/24\0");
         put(&mut m, 0x2200, b"zone.bin\0");
-        let map: [(u64, u64, u32); 4] =
-            [(0x10_0000, 0x7ee_0000, 1), (0, 0x9_fc00, 1), (0x9_fc00, 0x400, 2), (0xfeff_c000, 0x4000, 2)];
+        let map: [(u64, u64, u32); 4] = [
+            (0x10_0000, 0x7ee_0000, 1),
+            (0, 0x9_fc00, 1),
+            (0x9_fc00, 0x400, 2),
+            (0xfeff_c000, 0x4000, 2),
+        ];
         for (i, (addr, size, ty)) in map.iter().enumerate() {
             let mut e = StdVec::new();
             e.extend_from_slice(&addr.to_le_bytes());
@@ -339,20 +385,36 @@ pub(crate) mod tests {
         assert_eq!(data.modules[0].size, 1234);
         assert_eq!(data.modules[0].name.as_str(), "zone.bin");
         assert_eq!(data.regions.len(), 4);
-        assert_eq!(data.regions[0], Region { start: 0, end: 0x9_fc00, kind: RegionKind::Ram });
+        assert_eq!(
+            data.regions[0],
+            Region {
+                start: 0,
+                end: 0x9_fc00,
+                kind: RegionKind::Ram
+            }
+        );
         assert_eq!(data.regions[1].kind, RegionKind::Reserved(2));
         assert_eq!(data.rsdp, Some(0xf5000));
     }
 
     #[test]
     fn refuses_bad_magic_and_missing_map() {
-        assert_eq!(parse(&fixture(0x1234, 1, 4), 0x1000).unwrap_err(), BootError::BadMagic(0x1234));
-        assert_eq!(parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 0, 4), 0x1000).unwrap_err(), BootError::NoMemoryMap);
+        assert_eq!(
+            parse(&fixture(0x1234, 1, 4), 0x1000).unwrap_err(),
+            BootError::BadMagic(0x1234)
+        );
+        assert_eq!(
+            parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 0, 4), 0x1000).unwrap_err(),
+            BootError::NoMemoryMap
+        );
         assert_eq!(
             parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 1, 1000), 0x1000).unwrap_err(),
             BootError::TooManyRegions(1000)
         );
-        assert!(matches!(parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 1, 4), 0), Err(BootError::OutOfReach { .. })));
+        assert!(matches!(
+            parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 1, 4), 0),
+            Err(BootError::OutOfReach { .. })
+        ));
         assert!(matches!(
             parse(&fixture(XEN_HVM_START_MAGIC_VALUE, 1, 4), u64::MAX - 8),
             Err(BootError::OutOfReach { .. })

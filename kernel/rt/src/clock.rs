@@ -61,10 +61,19 @@ mod tests {
 
     #[test]
     fn conversions_are_exact_and_saturate() {
-        assert_eq!(ticks_to_duration(3_000_000_000, 3_000_000_000), Duration::from_secs(1));
+        assert_eq!(
+            ticks_to_duration(3_000_000_000, 3_000_000_000),
+            Duration::from_secs(1)
+        );
         assert_eq!(ticks_to_duration(1, 2_000_000_000), Duration::from_nanos(0));
-        assert_eq!(ticks_to_duration(u64::MAX, 1), Duration::from_nanos(u64::MAX));
-        assert_eq!(duration_to_ticks(Duration::from_millis(100), 2_500_000_000), 250_000_000);
+        assert_eq!(
+            ticks_to_duration(u64::MAX, 1),
+            Duration::from_nanos(u64::MAX)
+        );
+        assert_eq!(
+            duration_to_ticks(Duration::from_millis(100), 2_500_000_000),
+            250_000_000
+        );
         assert_eq!(duration_to_ticks(Duration::MAX, u64::MAX), u64::MAX);
         assert_eq!(ticks_to_duration(5, 0), Duration::from_secs(5));
     }

@@ -37,7 +37,10 @@ impl<'a> Cmdline<'a> {
 
     /// The value of the last `key=value` word for `key` (later words override earlier ones).
     pub fn get(&self, key: &str) -> Option<&'a str> {
-        self.words().filter(|w| w.key == key).filter_map(|w| w.value).last()
+        self.words()
+            .filter(|w| w.key == key)
+            .filter_map(|w| w.value)
+            .last()
     }
 
     /// Whether `key` appears, as a flag or with a value.
@@ -78,10 +81,18 @@ impl<'a> Iterator for Words<'a> {
         self.rest = rest;
         Some(match word.split_once('=') {
             Some((key, value)) => {
-                let value = value.strip_prefix('"').map_or(value, |v| v.strip_suffix('"').unwrap_or(v));
-                Word { key, value: Some(value) }
+                let value = value
+                    .strip_prefix('"')
+                    .map_or(value, |v| v.strip_suffix('"').unwrap_or(v));
+                Word {
+                    key,
+                    value: Some(value),
+                }
             }
-            None => Word { key: word, value: None },
+            None => Word {
+                key: word,
+                value: None,
+            },
         })
     }
 }

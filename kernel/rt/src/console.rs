@@ -7,7 +7,7 @@
 //! The console is a global because the `log` facade and the panic handler need one; it is only
 //! ever touched with interrupts disabled or from the main loop (interrupt handlers never print).
 
-use crate::serial::{Serial, COM1};
+use crate::serial::{COM1, Serial};
 use core::fmt;
 use spin::Mutex;
 
@@ -32,7 +32,10 @@ struct Console {
     mirror_debug_port: bool,
 }
 
-static CONSOLE: Mutex<Console> = Mutex::new(Console { sink: Sink::None, mirror_debug_port: false });
+static CONSOLE: Mutex<Console> = Mutex::new(Console {
+    sink: Sink::None,
+    mirror_debug_port: false,
+});
 
 fn debug_port_write(bytes: &[u8]) {
     for &b in bytes {

@@ -1,7 +1,7 @@
 //! The kernel heap: `talc` over every free RAM range.
 
-use talc::source::Manual;
 use talc::TalcLock;
+use talc::source::Manual;
 
 #[global_allocator]
 static ALLOCATOR: TalcLock<spin::Mutex<()>, Manual> = TalcLock::new(Manual);

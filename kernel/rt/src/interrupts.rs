@@ -9,7 +9,9 @@
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use spin::Once;
 use xenolith_arch::gdt::{GlobalDescriptorTable, TaskStateSegment};
-use xenolith_arch::idt::{self, InterruptDescriptorTable, InterruptFrame, FIRST_IRQ_VECTOR, IDT_STUBS};
+use xenolith_arch::idt::{
+    self, FIRST_IRQ_VECTOR, IDT_STUBS, InterruptDescriptorTable, InterruptFrame,
+};
 
 static TSS: Once<TaskStateSegment> = Once::new();
 static GDT: Once<GlobalDescriptorTable> = Once::new();
@@ -78,7 +80,11 @@ fn diagnosis(frame: &InterruptFrame, cr2: u64) -> Option<&'static str> {
     }
     let layout = xenolith_arch::image_layout();
     let e = frame.error_code;
-    if layout.guard_pages.iter().any(|&g| (g..g + xenolith_arch::PAGE_SIZE).contains(&cr2)) {
+    if layout
+        .guard_pages
+        .iter()
+        .any(|&g| (g..g + xenolith_arch::PAGE_SIZE).contains(&cr2))
+    {
         Some("stack overflow (the access hit a stack guard page)")
     } else if cr2 < xenolith_arch::PAGE_SIZE && e & PRESENT == 0 {
         Some("null pointer dereference")
@@ -112,7 +118,11 @@ fn exception(frame: &InterruptFrame) -> ! {
         emit(format_args!(
             "\n  page fault at cr2={:#018x}: {} {}{}",
             cr2,
-            if e & PRESENT != 0 { "protection violation on a present page," } else { "page not present," },
+            if e & PRESENT != 0 {
+                "protection violation on a present page,"
+            } else {
+                "page not present,"
+            },
             if e & INSTRUCTION_FETCH != 0 {
                 "instruction fetch"
             } else if e & WRITE != 0 {
@@ -120,7 +130,11 @@ fn exception(frame: &InterruptFrame) -> ! {
             } else {
                 "read"
             },
-            if e & RESERVED != 0 { ", reserved bit set" } else { "" },
+            if e & RESERVED != 0 {
+                ", reserved bit set"
+            } else {
+                ""
+            },
         ));
     }
     if let Some(d) = diagnosis(frame, cr2) {
@@ -128,9 +142,26 @@ fn exception(frame: &InterruptFrame) -> ! {
     }
     emit(format_args!(
         "\n  rax={:#018x} rbx={:#018x} rcx={:#018x} rdx={:#018x}\n  rsi={:#018x} rdi={:#018x} rbp={:#018x} rsp={:#018x}\n  r8 ={:#018x} r9 ={:#018x} r10={:#018x} r11={:#018x}\n  r12={:#018x} r13={:#018x} r14={:#018x} r15={:#018x}\n  rflags={:#x} cs={:#x} ss={:#x} uptime={:?}\n",
-        frame.rax, frame.rbx, frame.rcx, frame.rdx, frame.rsi, frame.rdi, frame.rbp, frame.rsp,
-        frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15,
-        frame.rflags, frame.cs, frame.ss, crate::clock::now(),
+        frame.rax,
+        frame.rbx,
+        frame.rcx,
+        frame.rdx,
+        frame.rsi,
+        frame.rdi,
+        frame.rbp,
+        frame.rsp,
+        frame.r8,
+        frame.r9,
+        frame.r10,
+        frame.r11,
+        frame.r12,
+        frame.r13,
+        frame.r14,
+        frame.r15,
+        frame.rflags,
+        frame.cs,
+        frame.ss,
+        crate::clock::now(),
     ));
     crate::shutdown::fail(crate::shutdown::Failure::Exception)
 }

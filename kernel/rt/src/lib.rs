@@ -18,6 +18,7 @@
 //! Rust tested on the host; the rest only builds for `target_os = "none"`.
 #![cfg_attr(target_os = "none", no_std)]
 
+#[cfg(target_os = "none")]
 extern crate alloc;
 
 pub mod acpi;

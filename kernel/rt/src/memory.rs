@@ -8,8 +8,8 @@
 use crate::boot::{Region, RegionKind};
 use core::ops::Range;
 use heapless::Vec;
-use xenolith_arch::paging::Access;
 use xenolith_arch::PAGE_SIZE;
+use xenolith_arch::paging::Access;
 
 /// Most disjoint free ranges tracked.
 pub const MAX_RANGES: usize = 64;
@@ -37,7 +37,10 @@ impl RangeSet {
     pub fn usable_ram(regions: &[Region]) -> Self {
         let mut set = Self::default();
         for region in regions.iter().filter(|r| r.kind == RegionKind::Ram) {
-            set.insert(align_up(region.start.max(LOW_MEMORY_END), PAGE_SIZE)..align_down(region.end, PAGE_SIZE));
+            set.insert(
+                align_up(region.start.max(LOW_MEMORY_END), PAGE_SIZE)
+                    ..align_down(region.end, PAGE_SIZE),
+            );
         }
         // The map may list RAM overlapping reserved ranges; reserved wins.
         for region in regions.iter().filter(|r| r.kind != RegionKind::Ram) {
@@ -89,7 +92,11 @@ impl RangeSet {
     /// Takes `pages` contiguous pages from the lowest range that has them below `limit`.
     pub fn take_pages(&mut self, pages: u64, limit: u64) -> Option<Range<u64>> {
         let bytes = pages * PAGE_SIZE;
-        let found = self.ranges.iter().find(|r| r.end.min(limit).saturating_sub(r.start) >= bytes)?.start;
+        let found = self
+            .ranges
+            .iter()
+            .find(|r| r.end.min(limit).saturating_sub(r.start) >= bytes)?
+            .start;
         let taken = found..found + bytes;
         self.remove(taken.clone());
         Some(taken)
@@ -137,15 +144,25 @@ pub struct Image {
 /// - boot modules read-only;
 /// - the image: text read+execute, rodata read-only, data read-write, guard pages unmapped;
 /// - page 0 unmapped, so a null pointer faults.
-pub fn mapping_plan(regions: &[Region], image: &Image, modules: &[Range<u64>]) -> Vec<Mapping, MAX_MAPPINGS> {
+pub fn mapping_plan(
+    regions: &[Region],
+    image: &Image,
+    modules: &[Range<u64>],
+) -> Vec<Mapping, MAX_MAPPINGS> {
     let mut plan = Vec::new();
     let mut add = |m: Mapping| {
         let _ = plan.push(m);
     };
     for region in regions {
         let (range, access) = match region.kind {
-            RegionKind::Ram => (align_up(region.start, PAGE_SIZE)..align_down(region.end, PAGE_SIZE), Access::ReadWrite),
-            RegionKind::Acpi => (align_down(region.start, PAGE_SIZE)..align_up(region.end, PAGE_SIZE), Access::ReadOnly),
+            RegionKind::Ram => (
+                align_up(region.start, PAGE_SIZE)..align_down(region.end, PAGE_SIZE),
+                Access::ReadWrite,
+            ),
+            RegionKind::Acpi => (
+                align_down(region.start, PAGE_SIZE)..align_up(region.end, PAGE_SIZE),
+                Access::ReadOnly,
+            ),
             RegionKind::Reserved(_) => continue,
         };
         if range.start < range.end {
@@ -169,24 +186,44 @@ pub fn mapping_plan(regions: &[Region], image: &Image, modules: &[Range<u64>]) -
 }
 
 #[cfg(test)]
+#[allow(clippy::single_range_in_vec_init)] // a set holding one range is what is tested
 mod tests {
     use super::*;
 
     fn ram(start: u64, end: u64) -> Region {
-        Region { start, end, kind: RegionKind::Ram }
+        Region {
+            start,
+            end,
+            kind: RegionKind::Ram,
+        }
     }
 
     #[test]
     fn usable_ram_skips_low_memory_and_reserved_overlaps() {
         let regions = [
             ram(0, 0x9_fc00),
-            Region { start: 0x9_fc00, end: 0xa_0000, kind: RegionKind::Reserved(2) },
+            Region {
+                start: 0x9_fc00,
+                end: 0xa_0000,
+                kind: RegionKind::Reserved(2),
+            },
             ram(0x10_0000, 0x200_0000),
-            Region { start: 0x180_0800, end: 0x180_1000, kind: RegionKind::Acpi },
+            Region {
+                start: 0x180_0800,
+                end: 0x180_1000,
+                kind: RegionKind::Acpi,
+            },
             ram(0x1_0000_0000, 0x1_2000_0100),
         ];
         let set = RangeSet::usable_ram(&regions);
-        assert_eq!(set.ranges(), &[0x10_0000..0x180_0000, 0x180_1000..0x200_0000, 0x1_0000_0000..0x1_2000_0000]);
+        assert_eq!(
+            set.ranges(),
+            &[
+                0x10_0000..0x180_0000,
+                0x180_1000..0x200_0000,
+                0x1_0000_0000..0x1_2000_0000
+            ]
+        );
     }
 
     #[test]
@@ -196,11 +233,28 @@ mod tests {
         set.insert(0x1_0000_0000..0x2_0000_0000);
         set.remove(0x10_0000..0x12_0000); // kernel image
         set.remove(0x80_0000..0x80_2000); // a module
-        assert_eq!(set.ranges(), &[0x12_0000..0x80_0000, 0x80_2000..0x100_0000, 0x1_0000_0000..0x2_0000_0000]);
+        assert_eq!(
+            set.ranges(),
+            &[
+                0x12_0000..0x80_0000,
+                0x80_2000..0x100_0000,
+                0x1_0000_0000..0x2_0000_0000
+            ]
+        );
         assert_eq!(set.take_pages(4, 1 << 32), Some(0x12_0000..0x12_4000));
-        assert_eq!(set.take_pages(0x1000, 0x100_0000), None, "nothing that big below the limit");
-        assert_eq!(set.take_pages(0x1000, u64::MAX), Some(0x1_0000_0000..0x1_0100_0000));
-        assert_eq!(set.total(), (0x80_0000 - 0x12_4000) + (0x100_0000 - 0x80_2000) + 0xff00_0000);
+        assert_eq!(
+            set.take_pages(0x1000, 0x100_0000),
+            None,
+            "nothing that big below the limit"
+        );
+        assert_eq!(
+            set.take_pages(0x1000, u64::MAX),
+            Some(0x1_0000_0000..0x1_0100_0000)
+        );
+        assert_eq!(
+            set.total(),
+            (0x80_0000 - 0x12_4000) + (0x100_0000 - 0x80_2000) + 0xff00_0000
+        );
     }
 
     #[test]
@@ -223,17 +277,31 @@ mod tests {
         };
         let regions = [
             ram(0, 0x9_fc00),
-            Region { start: 0x9_fc00, end: 0xa_0000, kind: RegionKind::Reserved(2) },
+            Region {
+                start: 0x9_fc00,
+                end: 0xa_0000,
+                kind: RegionKind::Reserved(2),
+            },
             ram(0x10_0000, 0x200_0000),
-            Region { start: 0x7fe_0000, end: 0x7fe_0800, kind: RegionKind::Acpi },
+            Region {
+                start: 0x7fe_0000,
+                end: 0x7fe_0800,
+                kind: RegionKind::Acpi,
+            },
         ];
         let plan = mapping_plan(&regions, &image, &[0x30_0000..0x30_0100]);
         assert_eq!(plan[0], Mapping::Map(0..0x9_f000, Access::ReadWrite));
-        assert_eq!(plan[2], Mapping::Map(0x7fe_0000..0x7fe_1000, Access::ReadOnly));
+        assert_eq!(
+            plan[2],
+            Mapping::Map(0x7fe_0000..0x7fe_1000, Access::ReadOnly)
+        );
         assert_eq!(plan.len(), 4 + 6, "reserved ranges are not mapped");
         assert!(plan.contains(&Mapping::Map(0x30_0000..0x30_1000, Access::ReadOnly)));
         let tail = &plan[plan.len() - 6..];
-        assert_eq!(tail[0], Mapping::Map(0x10_0000..0x10_8000, Access::ReadExecute));
+        assert_eq!(
+            tail[0],
+            Mapping::Map(0x10_0000..0x10_8000, Access::ReadExecute)
+        );
         assert_eq!(tail[3], Mapping::Unmap(0x10_b000..0x10_c000));
         assert_eq!(tail[5], Mapping::Unmap(0..0x1000));
     }

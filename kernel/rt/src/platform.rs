@@ -30,8 +30,11 @@ impl Platform {
             }
         }
         let (signature, _) = xenolith_arch::cpu::hypervisor_signature(0x4000_0000);
-        let printable = signature.iter().all(|b| b.is_ascii_graphic() || *b == 0) && signature[0] != 0;
-        Platform::Other { signature: (hypervisor_bit && printable).then_some(signature) }
+        let printable =
+            signature.iter().all(|b| b.is_ascii_graphic() || *b == 0) && signature[0] != 0;
+        Platform::Other {
+            signature: (hypervisor_bit && printable).then_some(signature),
+        }
     }
 
     /// Whether this is Xen.
@@ -45,10 +48,18 @@ impl fmt::Display for Platform {
         match self {
             Platform::Xen { base } => write!(f, "Xen (CPUID {base:#x}: XenVMMXenVMM)"),
             Platform::Other { signature: Some(s) } => {
-                let text = core::str::from_utf8(s).unwrap_or("?").trim_end_matches('\0');
-                write!(f, "not Xen (hypervisor \"{text}\"): serial console, ACPI power-off")
+                let text = core::str::from_utf8(s)
+                    .unwrap_or("?")
+                    .trim_end_matches('\0');
+                write!(
+                    f,
+                    "not Xen (hypervisor \"{text}\"): serial console, ACPI power-off"
+                )
             }
-            Platform::Other { signature: None } => write!(f, "not Xen (no hypervisor signature): serial console, ACPI power-off"),
+            Platform::Other { signature: None } => write!(
+                f,
+                "not Xen (no hypervisor signature): serial console, ACPI power-off"
+            ),
         }
     }
 }

@@ -66,7 +66,9 @@ pub fn power_off() -> ! {
     if let Some(method) = ACPI.get() {
         acpi_power_off(*method);
     }
-    crate::console::write_fmt_emergency(format_args!("no way to power off this machine; halting\n"));
+    crate::console::write_fmt_emergency(format_args!(
+        "no way to power off this machine; halting\n"
+    ));
     xenolith_arch::cpu::halt_forever()
 }
 
@@ -88,7 +90,11 @@ pub fn fail(failure: Failure) -> ! {
 
 fn acpi_power_off(method: PowerOff) {
     match method {
-        PowerOff::Pm1Control { pm1a, pm1b, sleep_type } => {
+        PowerOff::Pm1Control {
+            pm1a,
+            pm1b,
+            sleep_type,
+        } => {
             let value = (u16::from(sleep_type) << 10) | (1 << 13);
             // SAFETY: ports taken from the checksummed FADT; writing SLP_TYP|SLP_EN requests S5.
             unsafe {
@@ -98,13 +104,18 @@ fn acpi_power_off(method: PowerOff) {
                 }
             }
         }
-        PowerOff::SleepControl { register, sleep_type } => {
+        PowerOff::SleepControl {
+            register,
+            sleep_type,
+        } => {
             let value = ((sleep_type & 7) << 2) | (1 << 5);
             match register {
                 // SAFETY: register from the checksummed FADT; requests S5.
                 GenericAddress::Io(port) => unsafe { outb(port, value) },
                 // SAFETY: the boot sequence mapped this page as device memory (see `start`).
-                GenericAddress::Memory(address) => unsafe { (address as *mut u8).write_volatile(value) },
+                GenericAddress::Memory(address) => unsafe {
+                    (address as *mut u8).write_volatile(value)
+                },
             }
         }
     }

@@ -8,22 +8,28 @@
 //! 6. the app's `main` runs; its return powers the guest off, its error fails it.
 
 use crate::boot::{self, BootData, BootError, PhysicalMemory, Region};
-use crate::memory::{mapping_plan, Image, Mapping, RangeSet};
+use crate::memory::{Image, Mapping, RangeSet, mapping_plan};
 use crate::platform::Platform;
 use crate::shutdown::{self, Failure};
-use crate::{console, heap, interrupts, logger, pit, println, Boot, Module};
+use crate::{Boot, Module, console, heap, interrupts, logger, pit, println};
 use core::ops::Range;
 use heapless::Vec;
-use xenolith_arch::paging::{Access, AddressSpace, FrameMemory};
 use xenolith_arch::PAGE_SIZE;
+use xenolith_arch::paging::{Access, AddressSpace, FrameMemory};
 
 /// Reads physical memory through the identity map.
 struct IdentityMemory;
 
 impl PhysicalMemory for IdentityMemory {
     fn read(&self, address: u64, buffer: &mut [u8]) -> Result<(), BootError> {
-        if address.checked_add(buffer.len() as u64).is_none_or(|end| end > boot::BOOT_MAPPED_LIMIT) {
-            return Err(BootError::OutOfReach { what: "firmware data", address });
+        if address
+            .checked_add(buffer.len() as u64)
+            .is_none_or(|end| end > boot::BOOT_MAPPED_LIMIT)
+        {
+            return Err(BootError::OutOfReach {
+                what: "firmware data",
+                address,
+            });
         }
         for (i, byte) in buffer.iter_mut().enumerate() {
             // SAFETY: the boot stub identity-maps all of [0, 4 GiB), checked above; reading
@@ -87,7 +93,10 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
     let level = match cmdline.get("loglevel") {
         None => log::LevelFilter::Info,
         Some(text) => logger::parse_level(text).unwrap_or_else(|| {
-            boot_failure("bad command line", &format_args!("loglevel={text}: expected off, error, warn, info, debug or trace"))
+            boot_failure(
+                "bad command line",
+                &format_args!("loglevel={text}: expected off, error, warn, info, debug or trace"),
+            )
         }),
     };
 
@@ -100,8 +109,10 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         }
         match crate::acpi::find_power_off(&IdentityMemory, data.rsdp) {
             Ok(method) => {
-                if let crate::acpi::PowerOff::SleepControl { register: crate::acpi::GenericAddress::Memory(a), .. } =
-                    method
+                if let crate::acpi::PowerOff::SleepControl {
+                    register: crate::acpi::GenericAddress::Memory(a),
+                    ..
+                } = method
                 {
                     let _ = device_pages.push(a & !(PAGE_SIZE - 1));
                 }
@@ -111,13 +122,19 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         }
     }
 
-    let modules: Vec<Range<u64>, { boot::MAX_MODULES }> =
-        data.modules.iter().map(|m| m.start..m.start + m.size).collect();
+    let modules: Vec<Range<u64>, { boot::MAX_MODULES }> = data
+        .modules
+        .iter()
+        .map(|m| m.start..m.start + m.size)
+        .collect();
     let mut free = RangeSet::usable_ram(&data.regions);
     let layout = xenolith_arch::image_layout();
     free.remove(layout.image.clone());
     for m in &modules {
-        free.remove(crate::memory::align_down(m.start, PAGE_SIZE)..crate::memory::align_up(m.end, PAGE_SIZE));
+        free.remove(
+            crate::memory::align_down(m.start, PAGE_SIZE)
+                ..crate::memory::align_up(m.end, PAGE_SIZE),
+        );
     }
     let table_frames = switch_page_tables(&data, &mut free, &modules, &device_pages);
 
@@ -129,7 +146,10 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
     }
     logger::init(level);
     if data.cmdline_truncated {
-        log::warn!("command line longer than {} bytes was truncated", boot::MAX_CMDLINE);
+        log::warn!(
+            "command line longer than {} bytes was truncated",
+            boot::MAX_CMDLINE
+        );
     }
     log::debug!(
         "page tables: {} frames; TSC {} MHz; image {:#x}..{:#x}",
@@ -149,7 +169,12 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
     }
 }
 
-fn switch_page_tables(data: &BootData, free: &mut RangeSet, modules: &[Range<u64>], devices: &[u64]) -> u64 {
+fn switch_page_tables(
+    data: &BootData,
+    free: &mut RangeSet,
+    modules: &[Range<u64>],
+    devices: &[u64],
+) -> u64 {
     let layout = xenolith_arch::image_layout();
     let image = Image {
         text: layout.text.clone(),
@@ -158,7 +183,8 @@ fn switch_page_tables(data: &BootData, free: &mut RangeSet, modules: &[Range<u64
         guard_pages: layout.guard_pages,
     };
     let mut frames = BootFrames { free, used: 0 };
-    let mut space = AddressSpace::new(&mut frames).unwrap_or_else(|e| boot_failure("page tables", &e));
+    let mut space =
+        AddressSpace::new(&mut frames).unwrap_or_else(|e| boot_failure("page tables", &e));
     for mapping in mapping_plan(&data.regions, &image, modules) {
         let result = match mapping {
             Mapping::Map(range, access) => space.map(range.start, range.end, access),
@@ -167,7 +193,9 @@ fn switch_page_tables(data: &BootData, free: &mut RangeSet, modules: &[Range<u64
         result.unwrap_or_else(|e| boot_failure("page tables", &e));
     }
     for &page in devices {
-        space.map(page, page + PAGE_SIZE, Access::Device).unwrap_or_else(|e| boot_failure("page tables", &e));
+        space
+            .map(page, page + PAGE_SIZE, Access::Device)
+            .unwrap_or_else(|e| boot_failure("page tables", &e));
     }
     let root = space.root();
     // SAFETY: the new tables map the image (text executable, stacks writable), all RAM and the
@@ -187,9 +215,21 @@ fn make_boot(platform: Platform, data: &BootData, heap_bytes: u64) -> Boot {
             data: unsafe { core::slice::from_raw_parts(m.start as *const u8, m.size as usize) },
         })
         .collect();
-    let ram = data.regions.iter().filter(|r| r.kind == boot::RegionKind::Ram).map(|r| r.end - r.start).sum();
+    let ram = data
+        .regions
+        .iter()
+        .filter(|r| r.kind == boot::RegionKind::Ram)
+        .map(|r| r.end - r.start)
+        .sum();
     let regions: Vec<Region, { boot::MAX_REGIONS }> = data.regions.clone();
-    Boot { platform, cmdline: data.cmdline.clone(), modules, ram_bytes: ram, heap_bytes, regions }
+    Boot {
+        platform,
+        cmdline: data.cmdline.clone(),
+        modules,
+        ram_bytes: ram,
+        heap_bytes,
+        regions,
+    }
 }
 
 #[panic_handler]

@@ -36,7 +36,7 @@
 //!   `XEN_LEGACY_MAX_VCPUS`, `XEN_PVCLOCK_TSC_STABLE_BIT`, `XEN_PVCLOCK_GUEST_STOPPED`,
 //!   `CONSOLEIO_write`, `CONSOLEIO_read`, `XEN_HVM_DEBUGCONS_IOPORT`,
 //!   `__XEN_LATEST_INTERFACE_VERSION__`.
-//! - [`event_channel`]: `EVTCHNOP_*` (0..=13), `EVTCHNSTAT_*`, `evtchn_port_t`, and the structs
+//! - [`event_channel`]: `EVTCHNOP_*`, `EVTCHNSTAT_*`, `evtchn_port_t`, and the structs
 //!   `evtchn_alloc_unbound`, `evtchn_bind_interdomain`, `evtchn_bind_virq`, `evtchn_close`,
 //!   `evtchn_send`, `evtchn_unmask`, `evtchn_status`.
 //! - [`sched`]: `SCHEDOP_*`, `SHUTDOWN_*` (including `SHUTDOWN_soft_reset` and `SHUTDOWN_MAX`),
@@ -47,7 +47,7 @@
 //!
 //! **Not used, and why:**
 //! - Its hypercall functions (`hypercall_1` ..= `hypercall_5`, `console_io`, `sched_op`). They
-//!   are wrong in ways that corrupt state silently: `hypercall_5` puts the 5th argument in `r9`
+//!   are wrong in ways that fail silently: `hypercall_5` puts the 5th argument in `r9`
 //!   where Xen's x86_64 ABI wants `r8`; every stub `call`s into the hypercall page under
 //!   `options(nostack)` although `call` pushes a return address; `sched_op` passes the
 //!   `SHUTDOWN_*` reason as the argument value where Xen wants a pointer to a `sched_shutdown`
@@ -62,12 +62,11 @@
 //!   ours, and so are [`xen::vcpu_info`] and [`xen::shared_info`], which embed it, and their arch
 //!   parts [`xen::arch_vcpu_info`] and [`xen::arch_shared_info`] (whose `xen-sys` layouts are
 //!   right, but whose missing `Default`/`PartialEq` would take those derives away from
-//!   `vcpu_info`, which host tests build as a fixture).
+//!   `vcpu_info`, which host tests can then build as a fixture).
 //! - Its `__XEN_INTERFACE_VERSION__` (0, see above) and `__HYPERVISOR_dom0_op` (defined by the
 //!   headers only for interface versions below 0x00030204).
-//! - What it does not have: `DOMID_*` (bindgen cannot evaluate `xen_mk_uint(..)`),
-//!   `EVTCHNOP_reset_cont` (its headers predate it), and everything in `memory.h`,
-//!   `grant_table.h`, `vcpu.h`, `hvm/*`, `hvm_start_info` and `io/*`.
+//! - What it does not have: `DOMID_*` (bindgen cannot evaluate `xen_mk_uint(..)`), and
+//!   everything in `memory.h`, `grant_table.h`, `vcpu.h`, `hvm/*`, `hvm_start_info` and `io/*`.
 // Xen's C names: lower-case struct names (`shared_info`) and mixed-case constants
 // (`GTF_permit_access`, `XenbusStateConnected`) are kept as they are, so that the headers, the
 // docs and `grep` all find them.

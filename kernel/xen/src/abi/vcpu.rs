@@ -39,7 +39,10 @@ pub const VCPUOP_register_vcpu_time_memory_area: u32 = 13;
 pub const VCPU_SSHOTTMR_future: u32 = 1 << 0;
 
 /// Argument of `VCPUOP_set_periodic_timer`.
-#[doc(alias = "struct vcpu_set_periodic_timer", alias = "vcpu_set_periodic_timer_t")]
+#[doc(
+    alias = "struct vcpu_set_periodic_timer",
+    alias = "vcpu_set_periodic_timer_t"
+)]
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct vcpu_set_periodic_timer {
@@ -48,7 +51,10 @@ pub struct vcpu_set_periodic_timer {
 }
 
 /// Argument of `VCPUOP_set_singleshot_timer`.
-#[doc(alias = "struct vcpu_set_singleshot_timer", alias = "vcpu_set_singleshot_timer_t")]
+#[doc(
+    alias = "struct vcpu_set_singleshot_timer",
+    alias = "vcpu_set_singleshot_timer_t"
+)]
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct vcpu_set_singleshot_timer {
@@ -59,7 +65,10 @@ pub struct vcpu_set_singleshot_timer {
 }
 
 /// Argument of `VCPUOP_register_vcpu_info`: move this vCPU's `vcpu_info` into guest memory.
-#[doc(alias = "struct vcpu_register_vcpu_info", alias = "vcpu_register_vcpu_info_t")]
+#[doc(
+    alias = "struct vcpu_register_vcpu_info",
+    alias = "vcpu_register_vcpu_info_t"
+)]
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct vcpu_register_vcpu_info {

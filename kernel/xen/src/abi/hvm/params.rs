@@ -87,6 +87,7 @@ pub const HVM_CALLBACK_VIA_TYPE_SHIFT: u32 = HVM_PARAM_CALLBACK_IRQ_TYPE_MASK.tr
 
 /// The `HVM_PARAM_CALLBACK_IRQ` value that delivers upcalls as IDT vector `vector`.
 #[doc(alias = "HVM_CALLBACK_VECTOR")]
+#[must_use]
 pub const fn hvm_callback_vector(vector: u8) -> u64 {
     (HVM_PARAM_CALLBACK_TYPE_VECTOR << HVM_CALLBACK_VIA_TYPE_SHIFT) | vector as u64
 }

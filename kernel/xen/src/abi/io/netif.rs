@@ -162,13 +162,15 @@ pub union netif_rx_sring_entry {
 // A union cannot say which member is live, so these print no contents.
 impl fmt::Debug for netif_tx_sring_entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("netif_tx_sring_entry").finish_non_exhaustive()
+        f.debug_struct("netif_tx_sring_entry")
+            .finish_non_exhaustive()
     }
 }
 
 impl fmt::Debug for netif_rx_sring_entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("netif_rx_sring_entry").finish_non_exhaustive()
+        f.debug_struct("netif_rx_sring_entry")
+            .finish_non_exhaustive()
     }
 }
 

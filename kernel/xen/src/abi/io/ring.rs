@@ -52,8 +52,9 @@ pub struct sring<E, const N: usize> {
 
 /// `__RD32`: round a 32-bit value down to a power of two (0 stays 0).
 #[doc(alias = "__RD32")]
+#[must_use]
 pub const fn rd32(x: u32) -> u32 {
-    if x == 0 { 0 } else { 1 << (31 - x.leading_zeros()) }
+    if x == 0 { 0 } else { 1 << x.ilog2() }
 }
 
 /// `__CONST_RING_SIZE`: how many entries of type `E` (the `name_sring_entry` union) a ring in
@@ -61,6 +62,7 @@ pub const fn rd32(x: u32) -> u32 {
 ///
 /// Fails to compile (in a `const`) if `area_bytes` is smaller than the header.
 #[doc(alias = "__CONST_RING_SIZE")]
+#[must_use]
 pub const fn const_ring_size<E>(area_bytes: usize) -> usize {
     rd32(((area_bytes - SRING_HEADER_SIZE) / size_of::<E>()) as u32) as usize
 }

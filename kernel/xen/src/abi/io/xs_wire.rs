@@ -94,22 +94,70 @@ pub struct xsd_errors {
 /// The `xsd_errors` table, in the header's order (new errors are appended at the end).
 #[doc(alias = "xsd_errors")]
 pub const XSD_ERRORS: [xsd_errors; 16] = [
-    xsd_errors { errnum: 22, errstring: "EINVAL" },
-    xsd_errors { errnum: 13, errstring: "EACCES" },
-    xsd_errors { errnum: 17, errstring: "EEXIST" },
-    xsd_errors { errnum: 21, errstring: "EISDIR" },
-    xsd_errors { errnum: 2, errstring: "ENOENT" },
-    xsd_errors { errnum: 12, errstring: "ENOMEM" },
-    xsd_errors { errnum: 28, errstring: "ENOSPC" },
-    xsd_errors { errnum: 5, errstring: "EIO" },
-    xsd_errors { errnum: 39, errstring: "ENOTEMPTY" },
-    xsd_errors { errnum: 38, errstring: "ENOSYS" },
-    xsd_errors { errnum: 30, errstring: "EROFS" },
-    xsd_errors { errnum: 16, errstring: "EBUSY" },
-    xsd_errors { errnum: 11, errstring: "EAGAIN" },
-    xsd_errors { errnum: 106, errstring: "EISCONN" },
-    xsd_errors { errnum: 7, errstring: "E2BIG" },
-    xsd_errors { errnum: 1, errstring: "EPERM" },
+    xsd_errors {
+        errnum: 22,
+        errstring: "EINVAL",
+    },
+    xsd_errors {
+        errnum: 13,
+        errstring: "EACCES",
+    },
+    xsd_errors {
+        errnum: 17,
+        errstring: "EEXIST",
+    },
+    xsd_errors {
+        errnum: 21,
+        errstring: "EISDIR",
+    },
+    xsd_errors {
+        errnum: 2,
+        errstring: "ENOENT",
+    },
+    xsd_errors {
+        errnum: 12,
+        errstring: "ENOMEM",
+    },
+    xsd_errors {
+        errnum: 28,
+        errstring: "ENOSPC",
+    },
+    xsd_errors {
+        errnum: 5,
+        errstring: "EIO",
+    },
+    xsd_errors {
+        errnum: 39,
+        errstring: "ENOTEMPTY",
+    },
+    xsd_errors {
+        errnum: 38,
+        errstring: "ENOSYS",
+    },
+    xsd_errors {
+        errnum: 30,
+        errstring: "EROFS",
+    },
+    xsd_errors {
+        errnum: 16,
+        errstring: "EBUSY",
+    },
+    xsd_errors {
+        errnum: 11,
+        errstring: "EAGAIN",
+    },
+    xsd_errors {
+        errnum: 106,
+        errstring: "EISCONN",
+    },
+    xsd_errors {
+        errnum: 7,
+        errstring: "E2BIG",
+    },
+    xsd_errors {
+        errnum: 1,
+        errstring: "EPERM",
+    },
 ];
 
 /// Header of every xenstore message, followed by `len` payload bytes.
