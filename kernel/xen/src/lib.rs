@@ -4,5 +4,14 @@
 //! `abi` holds plain `#[repr(C)]` mirrors of Xen's public headers; they build and test on the
 //! host. The drivers that touch shared memory are gated on `target_os = "none"`.
 #![no_std]
+// `unsafe` is allowed only in `shared` (the one wrapper around shared memory) and `hypercall`.
+#![deny(unsafe_code)]
 
 pub mod abi;
+pub mod hypervisor;
+pub mod shared;
+pub mod types;
+
+pub use hypervisor::{Errno, Hypervisor, ShutdownReason};
+pub use shared::SharedMemory;
+pub use types::{DomId, EventChannelPort, Gfn, GrantRef};

@@ -1,0 +1,95 @@
+//! Newtypes for Xen handles, so a grant reference cannot be passed where a port is expected.
+
+use core::fmt;
+
+/// A domain id (`domid_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DomId(pub u16);
+
+impl DomId {
+    /// Dom0, where the backends usually live.
+    pub const DOM0: DomId = DomId(0);
+    /// `DOMID_SELF`.
+    pub const SELF: DomId = DomId(crate::abi::xen::DOMID_SELF);
+
+    /// A domain id read from xenstore or a ring, if it names a real domain (< `DOMID_FIRST_RESERVED`).
+    pub fn new(id: u32) -> Option<DomId> {
+        u16::try_from(id)
+            .ok()
+            .filter(|&id| id < crate::abi::xen::DOMID_FIRST_RESERVED)
+            .map(DomId)
+    }
+}
+
+impl fmt::Display for DomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// An event channel port (`evtchn_port_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventChannelPort(pub u32);
+
+impl EventChannelPort {
+    /// A port read from xenstore or an HVM parameter, if it fits the 2-level ABI (port 0 is
+    /// never valid).
+    pub fn new(port: u64) -> Option<EventChannelPort> {
+        u32::try_from(port)
+            .ok()
+            .filter(|&p| p != 0 && (p as usize) < crate::abi::event_channel::EVTCHN_2L_NR_CHANNELS)
+            .map(EventChannelPort)
+    }
+}
+
+impl fmt::Display for EventChannelPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A grant reference (`grant_ref_t`): an index into our grant table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GrantRef(pub u32);
+
+impl fmt::Display for GrantRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A guest frame number (guest-physical address >> 12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Gfn(pub u64);
+
+impl Gfn {
+    /// The frame holding the page-aligned guest-physical `address`, if it is page-aligned.
+    pub fn from_address(address: u64) -> Option<Gfn> {
+        address.is_multiple_of(4096).then_some(Gfn(address >> 12))
+    }
+
+    /// The frame's guest-physical address.
+    pub fn address(self) -> u64 {
+        self.0 << 12
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checked_constructors() {
+        assert_eq!(DomId::new(0), Some(DomId(0)));
+        assert_eq!(DomId::new(0x7ff0), None);
+        assert_eq!(DomId::new(1 << 20), None);
+        assert_eq!(EventChannelPort::new(0), None);
+        assert_eq!(EventChannelPort::new(3), Some(EventChannelPort(3)));
+        assert_eq!(EventChannelPort::new(4096), None);
+        assert_eq!(Gfn::from_address(0x1234), None);
+        assert_eq!(
+            Gfn::from_address(0xfeffc000).map(Gfn::address),
+            Some(0xfeffc000)
+        );
+    }
+}
