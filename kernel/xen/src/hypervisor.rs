@@ -124,8 +124,12 @@ pub trait Hypervisor {
     /// `VCPUOP_set_singleshot_timer` on vCPU 0: fire `VIRQ_TIMER` at `deadline_ns` of Xen system
     /// time (in the past: fire at once).
     fn set_timer(&self, deadline_ns: u64) -> Result<(), Errno>;
-    /// `SCHEDOP_block`: sleep until an event is pending (returns at once if one already is).
-    fn block(&self);
+    /// Xen system time in nanoseconds (the vCPU's pvclock).
+    fn now_ns(&self) -> u64;
+    /// Sleeps until an event channel fires or Xen system time reaches `deadline_ns`. May return
+    /// early (callers re-check their condition), but never misses an event that fired after
+    /// the caller last looked: the real implementation keeps a wake flag set by the upcall.
+    fn wait(&self, deadline_ns: u64);
     /// `SCHEDOP_shutdown`.
     fn shutdown(&self, reason: ShutdownReason) -> !;
 }

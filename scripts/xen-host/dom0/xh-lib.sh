@@ -59,27 +59,8 @@ XH_LIB_LOADED=1
 XH__N=0
 XH_T_CREATE=""
 
-# awk program that splits "xl dmesg" output: everything goes to the run-wide
-# raw log; "(dN) text" lines (guest writes to port 0xe9) also go to
-# $XH_RUN/dbg/dN.log, and the dom0 uptime (ms) of the first such line of a
-# domain to dN.first.
-_XH_DMESG_AWK='
-{ print >> raw
-  if (match($0, /^\(d[0-9]+\) /)) {
-    id = substr($0, 3, RLENGTH - 4)
-    print substr($0, RLENGTH + 1) >> (dir "/d" id ".log")
-    if (!(id in seen)) {
-      seen[id] = 1; ff = dir "/d" id ".first"
-      if ((getline x < ff) <= 0) {
-        getline up < "/proc/uptime"; close("/proc/uptime")
-        split(up, a, " "); print int(a[1] * 1000 + 0.5) > ff
-      }
-      close(ff)
-    }
-  }
-}'
-# awk program of the live console stream: prefixes lines for the dom0
-# console and records the dom0 uptime (ms) of the first line.
+# awk program of the live console streams: prefixes each line for the dom0
+# console and records the dom0 uptime (ms) of the first line in file ff.
 _XH_STREAM_AWK='
 { if (!seen) {
     seen = 1
@@ -87,6 +68,23 @@ _XH_STREAM_AWK='
     split(up, a, " "); print int(a[1] * 1000 + 0.5) > ff; close(ff)
   }
   sub(/\r$/, ""); print pfx $0; fflush()
+}'
+# awk program of the runner's hypervisor log splitter: "(dN) text" lines
+# (what guest N wrote to I/O port 0xe9) go to $XH_RUN/dbg/dN.log, and the dom0
+# uptime (ms) of a domain's first such line to dN.first.
+_XH_SPLIT_AWK='
+{ sub(/\r$/, "")
+  if (match($0, /^\(d[0-9]+\) /)) {
+    id = substr($0, 3, RLENGTH - 4)
+    f = dir "/d" id ".log"
+    if (!(id in seen)) {
+      seen[id] = 1
+      getline up < "/proc/uptime"; close("/proc/uptime")
+      split(up, a, " "); ff = dir "/d" id ".first"
+      print int(a[1] * 1000 + 0.5) > ff; close(ff)
+    }
+    print substr($0, RLENGTH + 1) >> f; fflush(f)
+  }
 }'
 
 xh_now_ms() {
