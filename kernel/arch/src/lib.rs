@@ -15,6 +15,8 @@
 
 pub mod cpu;
 pub mod gdt;
+#[cfg(target_os = "none")]
+pub mod hypercall;
 pub mod idt;
 pub mod paging;
 pub mod port;

@@ -139,6 +139,11 @@ impl<M: FrameMemory> AddressSpace<M> {
         Ok(Self { root, memory })
     }
 
+    /// Continues with the tables rooted at `root` (e.g. the ones in CR3), to extend them.
+    pub fn from_root(root: u64, memory: M) -> Self {
+        Self { root, memory }
+    }
+
     /// Physical address of the PML4 (the value for CR3).
     pub fn root(&self) -> u64 {
         self.root

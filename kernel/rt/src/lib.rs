@@ -26,6 +26,8 @@ pub mod boot;
 pub mod clock;
 pub mod cmdline;
 pub mod memory;
+pub mod rtc;
+pub mod time;
 
 #[cfg(target_os = "none")]
 pub mod console;
@@ -38,6 +40,8 @@ pub mod interrupts;
 #[cfg(target_os = "none")]
 mod logger;
 #[cfg(target_os = "none")]
+pub mod paging;
+#[cfg(target_os = "none")]
 mod pit;
 #[cfg(target_os = "none")]
 pub mod platform;
@@ -47,6 +51,8 @@ mod serial;
 pub mod shutdown;
 #[cfg(target_os = "none")]
 mod start;
+#[cfg(target_os = "none")]
+pub mod xen;
 
 pub use cmdline::Cmdline;
 

@@ -145,6 +145,16 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         heap_bytes += unsafe { heap::claim(range.start, range.end) };
     }
     logger::init(level);
+    if let Platform::Xen { base } = platform {
+        match crate::xen::init(base) {
+            Ok(xen) => log::info!(
+                "Xen {}.{}: shared_info, event channels and timer up",
+                xen.version.0,
+                xen.version.1
+            ),
+            Err(e) => boot_failure("Xen platform", &e),
+        }
+    }
     if data.cmdline_truncated {
         log::warn!(
             "command line longer than {} bytes was truncated",

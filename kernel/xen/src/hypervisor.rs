@@ -109,7 +109,7 @@ pub enum ShutdownReason {
 ///
 /// Every method is safe: the real implementation passes only pointers to its own locals, and
 /// the memory the hypervisor or a backend shares with us is reached through
-/// [`SharedPage`](crate::shared::SharedPage) only.
+/// [`SharedMemory`](crate::shared::SharedMemory) only.
 pub trait Hypervisor {
     /// `EVTCHNOP_send`: notify the other end of `port`.
     fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno>;

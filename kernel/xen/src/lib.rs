@@ -4,12 +4,23 @@
 //! `abi` holds plain `#[repr(C)]` mirrors of Xen's public headers; they build and test on the
 //! host. The drivers that touch shared memory are gated on `target_os = "none"`.
 #![no_std]
-// `unsafe` is allowed only in `shared` (the one wrapper around shared memory) and `hypercall`.
+// `unsafe` is allowed only in `shared` (the one wrapper around shared memory), `hypercall` (the
+// typed wrappers that pass pointers to Xen) and `platform` (installing the hypercall page).
 #![deny(unsafe_code)]
 
+extern crate alloc;
+
 pub mod abi;
+pub mod events;
+pub mod grant_table;
+#[cfg(target_os = "none")]
+pub mod hypercall;
 pub mod hypervisor;
+#[cfg(target_os = "none")]
+pub mod platform;
+pub mod ring;
 pub mod shared;
+pub mod time;
 pub mod types;
 
 pub use hypervisor::{Errno, Hypervisor, ShutdownReason};

@@ -82,4 +82,5 @@ pub mod memory;
 pub mod sched;
 pub mod start_info;
 pub mod vcpu;
+pub mod version;
 pub mod xen;
