@@ -28,6 +28,69 @@ enum Error {
     FaultDidNotHappen(Fault),
     /// The heap returned memory that did not keep what was written.
     HeapCorrupt,
+    /// `wait=shutdown` on a platform without a shutdown channel.
+    NoShutdownSource,
+    /// A xenstore operation failed.
+    Xenstore(xenolith_xen::xenstore::Error),
+}
+
+fn truncated(text: &str) -> heapless::String<64> {
+    let mut value = heapless::String::new();
+    for c in text.chars().take(60) {
+        let _ = value.push(c);
+    }
+    value
+}
+
+/// Domain id and name (Xen), the wallclock, and a 100 ms sleep measured by the platform clock
+/// (Xen: the pvclock; elsewhere the calibrated TSC).
+fn report_platform() {
+    if let Some(store) = xenolith_rt::xen::xenstore() {
+        let mut store = store.lock();
+        let domid = store.read("domid");
+        let name = store.read("name");
+        match (domid, name) {
+            (Ok(domid), Ok(name)) => println!("hello: xen domain id {domid}, name \"{name}\""),
+            (Err(e), _) | (_, Err(e)) => println!("hello: xenstore: {e}"),
+        }
+    }
+    match xenolith_rt::time::wallclock() {
+        Some(now) => println!(
+            "hello: wallclock: {}",
+            xenolith_rt::time::Utc(now.as_secs())
+        ),
+        None => println!("hello: wallclock: unavailable"),
+    }
+    let before = xenolith_rt::time::now();
+    xenolith_rt::time::sleep(core::time::Duration::from_millis(100));
+    let slept = xenolith_rt::time::now() - before;
+    let clock = if xenolith_rt::xen::platform().is_some() {
+        "pvclock"
+    } else {
+        "TSC"
+    };
+    println!(
+        "hello: slept 100 ms: {} us by the {clock}",
+        slept.as_micros()
+    );
+}
+
+/// Waits for `xl shutdown` / `xl reboot` and does what it asks.
+fn wait_for_shutdown_request() -> Result<(), Error> {
+    if xenolith_rt::xen::platform().is_none() {
+        return Err(Error::NoShutdownSource);
+    }
+    println!("hello: waiting for a shutdown request (xl shutdown / xl reboot)");
+    match xenolith_rt::xen::wait_for_shutdown_request().map_err(Error::Xenstore)? {
+        xenolith_rt::xen::ShutdownRequest::PowerOff => {
+            println!("hello: powering off as requested");
+            Ok(())
+        }
+        xenolith_rt::xen::ShutdownRequest::Reboot => {
+            println!("hello: rebooting as requested");
+            xenolith_rt::shutdown::reboot()
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -35,8 +98,12 @@ impl fmt::Display for Error {
         match self {
             Error::BadArgument(key, value) => write!(
                 f,
-                "{key}={value} is not understood: use fault=write-text, fault=null-read, fault=stack-overflow or fault=panic"
+                "{key}={value} is not understood: hello takes fault=write-text|null-read|stack-overflow|panic and wait=shutdown"
             ),
+            Error::NoShutdownSource => {
+                write!(f, "wait=shutdown needs Xen (control/shutdown in xenstore)")
+            }
+            Error::Xenstore(e) => write!(f, "{e}"),
             Error::FaultDidNotHappen(fault) => {
                 write!(f, "the deliberate fault {fault:?} did not happen")
             }
@@ -50,19 +117,18 @@ impl fmt::Display for Error {
 fn main(boot: &'static Boot) -> Result<(), Error> {
     let cmdline = boot.cmdline();
     // Validate the whole command line before doing anything.
+    let wait_for_shutdown = match cmdline.get("wait") {
+        None => false,
+        Some("shutdown") => true,
+        Some(other) => return Err(Error::BadArgument("wait", truncated(other))),
+    };
     let fault = match cmdline.get("fault") {
         None => None,
         Some("write-text") => Some(Fault::WriteText),
         Some("null-read") => Some(Fault::NullRead),
         Some("stack-overflow") => Some(Fault::StackOverflow),
         Some("panic") => Some(Fault::Panic),
-        Some(other) => {
-            let mut value = heapless::String::new();
-            for c in other.chars().take(60) {
-                let _ = value.push(c);
-            }
-            return Err(Error::BadArgument("fault", value));
-        }
+        Some(other) => return Err(Error::BadArgument("fault", truncated(other))),
     };
 
     println!("hello: platform: {}", boot.platform);
@@ -102,7 +168,11 @@ fn main(boot: &'static Boot) -> Result<(), Error> {
     }
 
     exercise_heap(boot.heap_bytes)?;
+    report_platform();
 
+    if wait_for_shutdown {
+        return wait_for_shutdown_request();
+    }
     if let Some(fault) = fault {
         println!("hello: triggering {fault:?} on purpose");
         if fault == Fault::Panic {

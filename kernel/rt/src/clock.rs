@@ -4,11 +4,25 @@
 //! `pit`), from Xen's pvclock scale on Xen. Until it is known, a nominal 1 GHz is assumed. Code
 //! that needs time takes it as an argument (smoltcp-style); only the runtime reads this clock.
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use core::time::Duration;
 
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static TSC_HZ: AtomicU64 = AtomicU64::new(1_000_000_000);
+/// A platform clock (Xen's pvclock) in ns, and its reading at time zero.
+static SOURCE: AtomicUsize = AtomicUsize::new(0);
+static SOURCE_ZERO: AtomicU64 = AtomicU64::new(0);
+
+/// A platform clock: nanoseconds on a monotonic scale of its own.
+pub type Source = fn() -> u64;
+
+/// Switches to a platform clock, keeping `now()` continuous.
+#[cfg(target_os = "none")]
+pub fn set_source(source: Source) {
+    let elapsed = u64::try_from(now().as_nanos()).unwrap_or(u64::MAX);
+    SOURCE_ZERO.store(source().wrapping_sub(elapsed), Ordering::Relaxed);
+    SOURCE.store(source as usize, Ordering::Release);
+}
 
 /// Records the TSC value that is "time zero". Called first thing at boot.
 pub fn mark_boot(tsc: u64) {
@@ -45,6 +59,12 @@ pub fn duration_to_ticks(duration: Duration, hz: u64) -> u64 {
 /// Time since boot.
 #[cfg(target_os = "none")]
 pub fn now() -> Duration {
+    let source = SOURCE.load(Ordering::Acquire);
+    if source != 0 {
+        // SAFETY: SOURCE only ever holds 0 or a `Source` stored by `set_source`.
+        let source: Source = unsafe { core::mem::transmute::<usize, Source>(source) };
+        return Duration::from_nanos(source().wrapping_sub(SOURCE_ZERO.load(Ordering::Relaxed)));
+    }
     let ticks = xenolith_arch::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));
     ticks_to_duration(ticks, tsc_frequency())
 }

@@ -26,15 +26,21 @@ enum Sink {
     Device(&'static mut dyn ConsoleDevice),
 }
 
+/// Bytes of early output kept for replay on the device that takes over (so `xl console` shows
+/// the whole boot, not just what came after the PV console was up).
+const EARLY_KEEP: usize = 4096;
+
 struct Console {
     sink: Sink,
     /// Also copy output to port 0xe9 (Xen's debug port) after a device takes over.
     mirror_debug_port: bool,
+    early: heapless::Vec<u8, EARLY_KEEP>,
 }
 
 static CONSOLE: Mutex<Console> = Mutex::new(Console {
     sink: Sink::None,
     mirror_debug_port: false,
+    early: heapless::Vec::new(),
 });
 
 fn debug_port_write(bytes: &[u8]) {
@@ -46,6 +52,12 @@ fn debug_port_write(bytes: &[u8]) {
 
 impl Console {
     fn write_raw(&mut self, bytes: &[u8]) {
+        if !matches!(self.sink, Sink::Device(_)) {
+            let room = EARLY_KEEP - self.early.len();
+            let _ = self
+                .early
+                .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
         match &mut self.sink {
             Sink::None => {}
             Sink::Serial(serial) => serial.write(bytes),
@@ -97,6 +109,8 @@ pub fn init_early(early: Early) -> bool {
 /// also goes on to port 0xe9.
 pub fn set_device(device: &'static mut dyn ConsoleDevice, mirror_debug_port: bool) {
     let mut console = CONSOLE.lock();
+    let early = core::mem::take(&mut console.early);
+    device.write(&early);
     console.sink = Sink::Device(device);
     console.mirror_debug_port = mirror_debug_port;
 }

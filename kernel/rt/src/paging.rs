@@ -41,7 +41,15 @@ pub fn map(start: u64, len: u64, access: Access) -> Result<(), MapError> {
     Ok(())
 }
 
-/// A zeroed, page-aligned page from the heap that is never freed (given to Xen, for example).
-pub fn leak_page() -> Option<u64> {
-    HeapFrames.allocate_frame()
+/// `count` zeroed, contiguous, page-aligned pages from the heap that are never freed (given to
+/// Xen, for example).
+pub fn leak_pages(count: usize) -> Option<u64> {
+    let layout =
+        Layout::from_size_align(count.checked_mul(PAGE_SIZE as usize)?, PAGE_SIZE as usize).ok()?;
+    if layout.size() == 0 {
+        return None;
+    }
+    // SAFETY: a non-zero-sized layout; the pages are leaked for good.
+    let pages = unsafe { alloc_zeroed(layout) };
+    (!pages.is_null()).then_some(pages as u64)
 }

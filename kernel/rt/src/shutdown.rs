@@ -72,6 +72,18 @@ pub fn power_off() -> ! {
     xenolith_arch::cpu::halt_forever()
 }
 
+/// Reboots the guest (Xen: `on_reboot` applies; elsewhere a keyboard-controller reset, which
+/// ends QEMU when it runs with `-no-reboot`). Does not return.
+pub fn reboot() -> ! {
+    crate::console::flush();
+    if let Some(hook) = HOOK.get() {
+        hook(Reason::Reboot);
+    }
+    // SAFETY: 0xfe to the 8042 command port pulses the CPU reset line.
+    unsafe { outb(0x64, 0xfe) }
+    xenolith_arch::cpu::halt_forever()
+}
+
 /// Ends the guest as failed. Does not return.
 pub fn fail(failure: Failure) -> ! {
     crate::console::flush();

@@ -117,7 +117,11 @@ impl<Side> ByteRing<Side> {
     /// If the layout does not fit `memory`, its size is not a power of two (at most 2^31), or
     /// an index is misaligned: the layouts are this crate's constants, so that is a bug.
     pub fn new(memory: SharedMemory, layout: RingLayout) -> Self {
-        let fits = |offset: usize, len: usize| offset.checked_add(len).is_some_and(|end| end <= memory.len());
+        let fits = |offset: usize, len: usize| {
+            offset
+                .checked_add(len)
+                .is_some_and(|end| end <= memory.len())
+        };
         assert!(
             layout.size.is_power_of_two()
                 && layout.size <= 1 << 31
@@ -129,12 +133,11 @@ impl<Side> ByteRing<Side> {
             "bad ring layout {layout:?} for a {}-byte region",
             memory.len()
         );
-        Self { memory, layout, side: PhantomData }
-    }
-
-    /// The capacity in bytes.
-    pub fn size(&self) -> usize {
-        self.layout.size
+        Self {
+            memory,
+            layout,
+            side: PhantomData,
+        }
     }
 
     /// Bytes written and not yet read.
@@ -190,8 +193,11 @@ impl ByteRing<Producer> {
         self.memory.write_bytes(self.layout.data, second);
         // The other side must not see the new producer index before the data.
         wmb();
-        self.memory
-            .store_u32(self.layout.prod, prod.wrapping_add(len as u32), Ordering::Relaxed);
+        self.memory.store_u32(
+            self.layout.prod,
+            prod.wrapping_add(len as u32),
+            Ordering::Relaxed,
+        );
         Ok(len)
     }
 }
@@ -214,8 +220,11 @@ impl ByteRing<Consumer> {
         self.memory.read_bytes(self.layout.data, second);
         // The other side must not see the space as free until we have copied the data out.
         mb();
-        self.memory
-            .store_u32(self.layout.cons, cons.wrapping_add(len as u32), Ordering::Relaxed);
+        self.memory.store_u32(
+            self.layout.cons,
+            cons.wrapping_add(len as u32),
+            Ordering::Relaxed,
+        );
         Ok(len)
     }
 }

@@ -1,1 +1,297 @@
-//! stub
+//! The PV console: a byte stream to the toolstack's console daemon (`xl console`).
+//!
+//! Implements the guest side of `xen/include/public/io/console.h`: the page
+//! (`HVM_PARAM_CONSOLE_PFN`) holds an `out` ring of 2048 bytes that we fill and xenconsoled
+//! drains, and an `in` ring of 1024 bytes the other way; both are [`ByteRing`]s, signalled
+//! through the event channel `HVM_PARAM_CONSOLE_EVTCHN`.
+//!
+//! A console must never hang the guest: when `out` is full, [`PvConsole::write`] waits for the
+//! backend for at most [`PvConsole::WRITE_TIMEOUT_NS`], then drops the rest and counts it. After
+//! such a timeout the console does not wait again until the backend has made room (a dead
+//! backend costs one timeout, not one per line). A corrupt ring drops everything written to it.
+
+use crate::byte_ring::{ByteRing, Consumer, Producer, RingError, RingLayout};
+use crate::hypervisor::Hypervisor;
+use crate::shared::SharedMemory;
+use crate::types::EventChannelPort;
+
+/// The PV console of this domain.
+#[derive(Debug)]
+pub struct PvConsole<'a, H: Hypervisor> {
+    hypervisor: &'a H,
+    port: EventChannelPort,
+    output: ByteRing<Producer>,
+    input: ByteRing<Consumer>,
+    dropped: u64,
+    /// The last write gave up waiting, and the backend has not made room since.
+    stalled: bool,
+}
+
+impl<'a, H: Hypervisor> PvConsole<'a, H> {
+    /// How long one [`write`](Self::write) waits for the backend to make room.
+    pub const WRITE_TIMEOUT_NS: u64 = 2_000_000_000;
+
+    /// The console on `page` (`HVM_PARAM_CONSOLE_PFN`), signalled through `port`
+    /// (`HVM_PARAM_CONSOLE_EVTCHN`).
+    ///
+    /// # Panics
+    /// If `page` is smaller than `xencons_interface`.
+    pub fn new(hypervisor: &'a H, page: SharedMemory, port: EventChannelPort) -> Self {
+        PvConsole {
+            hypervisor,
+            port,
+            output: ByteRing::new(page, RingLayout::CONSOLE_OUTPUT),
+            input: ByteRing::new(page, RingLayout::CONSOLE_INPUT),
+            dropped: 0,
+            stalled: false,
+        }
+    }
+
+    /// Writes `bytes`, waiting (boundedly) for the backend when the ring is full; returns how
+    /// many were written. The rest is dropped and counted in [`dropped`](Self::dropped).
+    pub fn write(&mut self, bytes: &[u8]) -> usize {
+        let deadline = self
+            .hypervisor
+            .now_ns()
+            .saturating_add(Self::WRITE_TIMEOUT_NS);
+        let mut written = 0;
+        while written < bytes.len() {
+            match self.output.write(&bytes[written..]) {
+                Ok(0) => {
+                    if self.stalled || self.hypervisor.now_ns() >= deadline {
+                        self.stalled = true;
+                        break;
+                    }
+                    self.hypervisor.wait(deadline);
+                }
+                Ok(count) => {
+                    written += count;
+                    self.stalled = false;
+                    self.notify();
+                }
+                Err(RingError::Corrupt { .. }) => break,
+            }
+        }
+        self.dropped += (bytes.len() - written) as u64;
+        written
+    }
+
+    /// Waits until the backend has consumed everything written, for at most `timeout_ns`;
+    /// returns whether it has. A corrupt ring never drains.
+    pub fn flush(&mut self, timeout_ns: u64) -> bool {
+        let deadline = self.hypervisor.now_ns().saturating_add(timeout_ns);
+        loop {
+            match self.output.available() {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(RingError::Corrupt { .. }) => return false,
+            }
+            if self.hypervisor.now_ns() >= deadline {
+                return false;
+            }
+            self.hypervisor.wait(deadline);
+        }
+    }
+
+    /// Reads console input into `buf`, without waiting; returns the number of bytes read.
+    pub fn read(&mut self, buf: &mut [u8]) -> Result<usize, RingError> {
+        let read = self.input.read(buf)?;
+        if read > 0 {
+            // The backend may be waiting for room.
+            self.notify();
+        }
+        Ok(read)
+    }
+
+    /// How many bytes [`write`](Self::write) has dropped since the console was created.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    fn notify(&self) {
+        // Nothing to do if it fails: the console is where we would report it.
+        let _ = self.hypervisor.event_channel_send(self.port);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hypervisor::{Errno, ShutdownReason};
+    use crate::types::DomId;
+    use alloc::vec::Vec;
+    use core::cell::{Cell, RefCell};
+    use core::sync::atomic::Ordering;
+
+    const PORT: EventChannelPort = EventChannelPort(2);
+    const TICK_NS: u64 = 1_000_000;
+
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    enum Backend {
+        /// Drains the ring whenever notified.
+        Fast,
+        /// Takes this many bytes each time the guest waits, and ignores notifications.
+        Slow(usize),
+        /// Never reads.
+        Dead,
+    }
+
+    /// xenconsoled, and a clock that moves only when the guest waits.
+    struct FakeXen {
+        page: SharedMemory,
+        backend: Cell<Backend>,
+        received: RefCell<Vec<u8>>,
+        now: Cell<u64>,
+        notifications: Cell<u32>,
+    }
+
+    impl FakeXen {
+        fn new(backend: Backend) -> Self {
+            FakeXen {
+                page: SharedMemory::for_test(SharedMemory::PAGE),
+                backend: Cell::new(backend),
+                received: RefCell::new(Vec::new()),
+                now: Cell::new(0),
+                notifications: Cell::new(0),
+            }
+        }
+
+        fn console(&self) -> PvConsole<'_, FakeXen> {
+            PvConsole::new(self, self.page, PORT)
+        }
+
+        fn drain(&self, limit: usize) {
+            let ring = ByteRing::<Consumer>::new(self.page, RingLayout::CONSOLE_OUTPUT);
+            let mut buf = [0; 2048];
+            let read = ring.read(&mut buf[..limit.min(2048)]).unwrap_or(0);
+            self.received.borrow_mut().extend_from_slice(&buf[..read]);
+        }
+    }
+
+    impl Hypervisor for FakeXen {
+        fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno> {
+            assert_eq!(port, PORT);
+            self.notifications.set(self.notifications.get() + 1);
+            if self.backend.get() == Backend::Fast {
+                self.drain(usize::MAX);
+            }
+            Ok(())
+        }
+        fn event_channel_alloc_unbound(&self, _: DomId) -> Result<EventChannelPort, Errno> {
+            Err(Errno::ENOSYS)
+        }
+        fn event_channel_bind_virq(&self, _: u32) -> Result<EventChannelPort, Errno> {
+            Err(Errno::ENOSYS)
+        }
+        fn event_channel_unmask(&self, _: EventChannelPort) -> Result<(), Errno> {
+            Err(Errno::ENOSYS)
+        }
+        fn event_channel_close(&self, _: EventChannelPort) -> Result<(), Errno> {
+            Err(Errno::ENOSYS)
+        }
+        fn set_timer(&self, _: u64) -> Result<(), Errno> {
+            Err(Errno::ENOSYS)
+        }
+        fn now_ns(&self) -> u64 {
+            self.now.get()
+        }
+        fn wait(&self, deadline_ns: u64) {
+            let now = self.now.get();
+            self.now.set(now.max(deadline_ns.min(now + TICK_NS)));
+            match self.backend.get() {
+                Backend::Fast => self.drain(usize::MAX),
+                Backend::Slow(rate) => self.drain(rate),
+                Backend::Dead => {}
+            }
+        }
+        fn shutdown(&self, reason: ShutdownReason) -> ! {
+            panic!("shutdown({reason:?})")
+        }
+    }
+
+    fn text(len: usize) -> Vec<u8> {
+        (0..len).map(|i| b"0123456789abcdef\n"[i % 17]).collect()
+    }
+
+    #[test]
+    fn bytes_arrive_in_order_across_the_wrap() {
+        let xen = FakeXen::new(Backend::Fast);
+        let mut console = xen.console();
+        let data = text(5000);
+        for chunk in data.chunks(700) {
+            assert_eq!(console.write(chunk), chunk.len());
+        }
+        assert!(console.flush(TICK_NS));
+        assert_eq!(*xen.received.borrow(), data);
+        assert_eq!(console.dropped(), 0);
+        assert_eq!(xen.now.get(), 0, "a fast backend needs no waiting");
+        assert!(xen.notifications.get() >= 8);
+    }
+
+    #[test]
+    fn full_ring_waits_for_a_slow_backend() {
+        let xen = FakeXen::new(Backend::Slow(100));
+        let mut console = xen.console();
+        let data = text(6000);
+        assert_eq!(console.write(&data), 6000);
+        assert!(console.flush(PvConsole::<FakeXen>::WRITE_TIMEOUT_NS));
+        assert_eq!(*xen.received.borrow(), data);
+        assert_eq!(console.dropped(), 0);
+        // 2048 bytes fit at once; the other 3952 need 40 waits of 100 bytes, after which
+        // 2000 bytes are left for the flush: 20 more waits.
+        assert_eq!(xen.now.get(), 60 * TICK_NS);
+    }
+
+    #[test]
+    fn dead_backend_drops_and_costs_one_timeout() {
+        let xen = FakeXen::new(Backend::Dead);
+        let mut console = xen.console();
+        assert_eq!(console.write(&text(3000)), 2048);
+        assert_eq!(console.dropped(), 952);
+        assert_eq!(xen.now.get(), PvConsole::<FakeXen>::WRITE_TIMEOUT_NS);
+        // Later writes do not wait again.
+        assert_eq!(console.write(b"more"), 0);
+        assert_eq!(console.dropped(), 956);
+        assert_eq!(xen.now.get(), PvConsole::<FakeXen>::WRITE_TIMEOUT_NS);
+        assert!(!console.flush(10 * TICK_NS));
+        // Until the backend comes back.
+        xen.backend.set(Backend::Fast);
+        xen.drain(usize::MAX);
+        assert_eq!(console.write(b"back"), 4);
+        assert!(console.flush(TICK_NS));
+        assert_eq!(xen.received.borrow().len(), 2052);
+    }
+
+    #[test]
+    fn corrupt_consumer_index_drops_without_panicking() {
+        let xen = FakeXen::new(Backend::Dead);
+        let mut console = xen.console();
+        assert_eq!(console.write(b"hello"), 5);
+        // The backend claims to have consumed more than was produced.
+        xen.page
+            .store_u32(RingLayout::CONSOLE_OUTPUT.cons, 6, Ordering::Relaxed);
+        assert_eq!(console.write(b"world"), 0);
+        assert_eq!(console.dropped(), 5);
+        assert!(!console.flush(10 * TICK_NS));
+        assert_eq!(xen.now.get(), 0, "a corrupt ring is not waited for");
+    }
+
+    #[test]
+    fn input_is_read_and_the_backend_notified() {
+        let xen = FakeXen::new(Backend::Fast);
+        let mut console = xen.console();
+        let input = ByteRing::<Producer>::new(xen.page, RingLayout::CONSOLE_INPUT);
+        assert_eq!(input.write(b"ls\n"), Ok(3));
+        let mut buf = [0; 8];
+        assert_eq!(console.read(&mut buf), Ok(3));
+        assert_eq!(&buf[..3], b"ls\n");
+        assert_eq!(xen.notifications.get(), 1);
+        assert_eq!(console.read(&mut buf), Ok(0));
+        xen.page
+            .store_u32(RingLayout::CONSOLE_INPUT.prod, 5000, Ordering::Relaxed);
+        assert!(matches!(
+            console.read(&mut buf),
+            Err(RingError::Corrupt { .. })
+        ));
+    }
+}

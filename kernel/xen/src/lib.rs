@@ -11,6 +11,8 @@
 extern crate alloc;
 
 pub mod abi;
+pub mod byte_ring;
+pub mod console;
 pub mod events;
 pub mod grant_table;
 #[cfg(target_os = "none")]
@@ -22,6 +24,7 @@ pub mod ring;
 pub mod shared;
 pub mod time;
 pub mod types;
+pub mod xenstore;
 
 pub use hypervisor::{Errno, Hypervisor, ShutdownReason};
 pub use shared::SharedMemory;

@@ -174,6 +174,8 @@ impl Hypervisor for Platform {
         self.pvclock().system_time_at(xenolith_arch::cpu::rdtsc())
     }
     fn wait(&self, deadline_ns: u64) {
+        // Xen's timer takes a signed system time: a larger value would read as "in the past".
+        let deadline_ns = deadline_ns.min(i64::MAX as u64);
         xenolith_arch::cpu::disable_interrupts();
         if !WAKE.swap(false, Ordering::SeqCst)
             && self.now_ns() < deadline_ns

@@ -29,7 +29,7 @@ export XH_RUN XH_LIB
 : "${XH_BRIDGE:=xenbr0}" "${XH_POLL:=0.3}" "${DOM0_IP:=10.99.0.1}" "${GUEST_IP:=10.99.0.2}"
 export XH_BRIDGE XH_POLL DOM0_IP GUEST_IP
 XH_CASE=runner XH_OUT=$OUT XH_STATE=$XH_RUN/state/runner
-# shellcheck source=xh-lib.sh
+# shellcheck source=SCRIPTDIR/xh-lib.sh
 . "$XH_LIB"
 mkdir -p "$OUT" "$XH_RUN/state" "$XH_RUN/dbg" "$XH_RUN/console" \
   /var/log/xen /var/lib/xen /run/xen /run/xenstored /var/run/xen
@@ -68,8 +68,9 @@ i=0
 while ! xenstore-read -s / > /dev/null 2>&1 && [ $i -lt 60 ]; do sleep 0.5; i=$((i + 1)); done
 if ! xenstore-read -s / > /dev/null 2>&1; then say "ERROR: xenstored is not answering"; save_out; exit 10; fi
 xen-init-dom0 >> "$OUT/dom0-runner.log" 2>&1 || say "warning: xen-init-dom0 failed"
-# Guest consoles are logged to $XH_RUN/console/guest-NAME.log.
-xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir="$XH_RUN/console" \
+# Guest consoles are logged to $XH_RUN/console/guest-NAME.log, the hypervisor
+# console (with the guests' port 0xe9 output as "(dN) ...") to hypervisor.log.
+xenconsoled --pid-file=/run/xenconsoled.pid --log=all --log-dir="$XH_RUN/console" \
   >> "$OUT/dom0-runner.log" 2>&1 || say "warning: xenconsoled failed"
 if ! xl info > "$OUT/xl-info.txt" 2>&1; then
   say "ERROR: xl info failed:"
@@ -85,20 +86,75 @@ ip addr add "$DOM0_IP/24" dev "$XH_BRIDGE"
 ip link set "$XH_BRIDGE" up
 ip link set lo up
 
-# ---- background: read the hypervisor console ring (guest port 0xe9 output) ------------
-: > "$XH_RUN/collector.run"
-(
-  while [ -e "$XH_RUN/collector.run" ]; do
-    _xh_collect_dmesg
-    sleep "$XH_POLL"
-  done
-) < /dev/null > /dev/null 2>&1 &
-COLLECTOR=$!
+# ---- background: split the guests' port 0xe9 output out of the hypervisor log ----------
+# (event driven: tail -F uses inotify, xenconsoled is woken by VIRQ_CON_RING)
+# shellcheck disable=SC2016
+setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | awk -W interactive -v dir="$2" "$3"' sh \
+  "$XH_RUN/console/hypervisor.log" "$XH_RUN/dbg" "$_XH_SPLIT_AWK" > /dev/null 2>&1 < /dev/null &
+SPLITTER=$!
+# ---- background: domain state monitor (see _xh_monitor in xh-lib.sh) -------------------
+# shellcheck disable=SC2016
+setsid sh -c '. "$XH_LIB" && _xh_monitor' > /dev/null 2>&1 < /dev/null &
+MONITOR=$!
 
 T_READY=$(xh_now_ms)
 say "XH-READY toolstack up $((T_READY - T_START)) ms after runner start"
 echo "toolstack_ready_ms=$((T_READY - T_START))" > "$OUT/dom0-timings.txt"
 save_out
+
+# _rel TIMED T0: "MS<TAB>line" -> "MS-T0<TAB>line"
+_rel() { awk -v t="$2" '{ i = index($0, "\t"); printf "%d%s\n", substr($0, 1, i - 1) - t, substr($0, i) }' "$1"; }
+
+# collect_domain N NAME: copy the logs of the case's N-th domain NAME into
+# $cout and append its timings (ms after its xl create started) to timings.txt.
+# Uses $cout, $st and $t1 (test end) of the current case.
+collect_domain() {
+  if [ "$1" = 1 ]; then sfx="" k=""; else sfx="-$2" k=".$2"; fi
+  if [ -f "$XH_RUN/console/guest-$2.log" ]; then
+    cp "$XH_RUN/console/guest-$2.log" "$cout/console$sfx.log"
+  else
+    : > "$cout/console$sfx.log"
+  fi
+  : > "$cout/debugport$sfx.log"
+  [ -f "/var/log/xen/xl-$2.log" ] && cp "/var/log/xen/xl-$2.log" "$cout/xl-domain$sfx.log"
+  [ -f "$st/dom.$2" ] || return 0 # xl create failed
+  read -r did tc _ < "$st/dom.$2"
+  [ -f "$XH_RUN/dbg/d$did.log" ] && cp "$XH_RUN/dbg/d$did.log" "$cout/debugport$sfx.log"
+  fc="" fd=""
+  if [ -s "$st/console.$2.timed" ]; then
+    _rel "$st/console.$2.timed" "$tc" > "$cout/console$sfx.timed"
+    fc=$(awk 'NR == 1 { print $1 + 0; exit }' "$cout/console$sfx.timed")
+  fi
+  if [ -s "$XH_RUN/dbg/d$did.timed" ]; then
+    _rel "$XH_RUN/dbg/d$did.timed" "$tc" > "$cout/debugport$sfx.timed"
+    fd=$(awk 'NR == 1 { print $1 + 0; exit }' "$cout/debugport$sfx.timed")
+  fi
+  fo=$fc
+  if [ -z "$fo" ] || { [ -n "$fd" ] && [ "$fd" -lt "$fo" ]; }; then fo=$fd; fi
+  {
+    echo "domid$k=$did"
+    echo "first_console_ms$k=${fc:-none}"
+    echo "first_debugport_ms$k=${fd:-none}"
+    echo "first_output_ms$k=${fo:-none}"
+    # State changes seen by the monitor before the test ended.
+    if [ -f "$XH_RUN/dom/$did.log" ]; then
+      awk -v tc="$tc" -v t1="$t1" -v k="$k" '
+        $1 > t1 { next }
+        $2 == "gone" { if (g == "") g = $1 - tc; next }
+        $2 ~ /c/ { if (c == "") c = $1 - tc; next }
+        $2 ~ /s/ { if (s == "") s = $1 - tc }
+        END {
+          if (s != "") print "shutdown_ms" k "=" s
+          if (c != "") print "crashed_ms" k "=" c
+          if (g != "") print "gone_ms" k "=" g
+        }' "$XH_RUN/dom/$did.log"
+    fi
+  } >> "$cout/timings.txt"
+  if [ -f "$XH_RUN/dom/$did.log" ]; then
+    awk -v tc="$tc" '{ print $1 - tc, $2 }' "$XH_RUN/dom/$did.log" > "$cout/states$sfx.txt"
+  fi
+  return 0
+}
 
 # ---- cases ---------------------------------------------------------------------------
 idx=0
@@ -114,6 +170,7 @@ while read -r name tmo <&9; do
   say "XH-CASE-START $name (timeout ${tmo}s, guest name $base)"
   ip neigh flush dev "$XH_BRIDGE" 2> /dev/null || true
   : > "$cout/test.log"
+  # shellcheck disable=SC2016
   setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | sed -u "s/^/TEST| /"' sh "$cout/test.log" \
     > "$XH_TTY" 2> /dev/null < /dev/null &
   testtail=$!
@@ -150,8 +207,7 @@ while read -r name tmo <&9; do
       fi
     done < "$st/domains"
   fi
-  sleep 0.5
-  _xh_collect_dmesg
+  sleep 0.3
   if [ -f "$st/pgids" ]; then
     while read -r p; do stop_group "$p"; done < "$st/pgids"
   fi
@@ -160,37 +216,7 @@ while read -r name tmo <&9; do
   if [ -f "$st/domains" ]; then
     while read -r dn; do
       n=$((n + 1))
-      if [ $n = 1 ]; then sfx=""; else sfx="-$dn"; fi
-      if [ -f "$XH_RUN/console/guest-$dn.log" ]; then
-        cp "$XH_RUN/console/guest-$dn.log" "$cout/console$sfx.log"
-      else
-        : > "$cout/console$sfx.log"
-      fi
-      [ -f "/var/log/xen/xl-$dn.log" ] && cp "/var/log/xen/xl-$dn.log" "$cout/xl-domain$sfx.log"
-      if [ -f "$st/dom.$dn" ]; then
-        read -r did tc _ < "$st/dom.$dn"
-        if [ -f "$XH_RUN/dbg/d$did.log" ]; then
-          cp "$XH_RUN/dbg/d$did.log" "$cout/debugport$sfx.log"
-        else
-          : > "$cout/debugport$sfx.log"
-        fi
-        # First output, in ms after xl create started.
-        fc=""; fd=""
-        [ -s "$st/firstcon.$dn" ] && fc=$(($(cat "$st/firstcon.$dn") - tc))
-        [ -s "$XH_RUN/dbg/d$did.first" ] && fd=$(($(cat "$XH_RUN/dbg/d$did.first") - tc))
-        fo=$fc
-        if [ -z "$fo" ] || { [ -n "$fd" ] && [ "$fd" -lt "$fo" ]; }; then fo=$fd; fi
-        k=""
-        [ $n = 1 ] || k=".$dn"
-        {
-          echo "domid$k=$did"
-          echo "first_console_ms$k=${fc:-none}"
-          echo "first_debugport_ms$k=${fd:-none}"
-          echo "first_output_ms$k=${fo:-none}"
-        } >> "$cout/timings.txt"
-      else
-        : > "$cout/debugport$sfx.log"
-      fi
+      collect_domain "$n" "$dn"
     done < "$st/domains"
   else
     : > "$cout/console.log"
@@ -209,10 +235,15 @@ while read -r name tmo <&9; do
 done 9< "$IN/cases.list"
 
 # ---- run-wide diagnostics ------------------------------------------------------------
-rm -f "$XH_RUN/collector.run"
-wait "$COLLECTOR" 2> /dev/null
-_xh_collect_dmesg
-cp "$XH_RUN/xl-dmesg.txt" "$OUT/xl-dmesg.txt" 2> /dev/null
+stop_group "$SPLITTER"
+stop_group "$MONITOR"
+# The whole hypervisor console since boot (conring_size=1m keeps the boot log
+# until xenconsoled reads it), as logged by xenconsoled; else the ring itself.
+if [ -s "$XH_RUN/console/hypervisor.log" ]; then
+  tr -d '\r' < "$XH_RUN/console/hypervisor.log" > "$OUT/xl-dmesg.txt"
+else
+  xl dmesg > "$OUT/xl-dmesg.txt" 2>&1
+fi
 xl list > "$OUT/xl-list.txt" 2>&1
 ip -s link > "$OUT/ip-link.txt" 2>&1
 dmesg > "$OUT/dom0-dmesg.txt" 2>&1

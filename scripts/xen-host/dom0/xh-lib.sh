@@ -58,32 +58,34 @@ XH_LIB_LOADED=1
 : "${XH_LAST_MS:=}"
 XH__N=0
 XH_T_CREATE=""
+_XH_TAB=$(printf '\t')
 
-# awk program of the live console streams: prefixes each line for the dom0
-# console and records the dom0 uptime (ms) of the first line in file ff.
+# Timed copies: every line a guest writes is also stored as "MS<TAB>line",
+# MS = dom0 uptime in ms when dom0 saw the line (tail -F follows the logs via
+# inotify, so this is close to when xenconsoled wrote it). Line N of a timed
+# file is line N of its raw log.
+#
+# awk program of the live console stream of a guest: prefixes each line for
+# the dom0 console and appends it to the timed file tf.
+# shellcheck disable=SC2016
 _XH_STREAM_AWK='
-{ if (!seen) {
-    seen = 1
-    getline up < "/proc/uptime"; close("/proc/uptime")
-    split(up, a, " "); print int(a[1] * 1000 + 0.5) > ff; close(ff)
-  }
-  sub(/\r$/, ""); print pfx $0; fflush()
+{ getline up < "/proc/uptime"; close("/proc/uptime"); split(up, a, " ")
+  sub(/\r$/, "")
+  printf "%d\t%s\n", int(a[1] * 1000 + 0.5), $0 >> tf; fflush(tf)
+  print pfx $0; fflush()
 }'
 # awk program of the runner's hypervisor log splitter: "(dN) text" lines
-# (what guest N wrote to I/O port 0xe9) go to $XH_RUN/dbg/dN.log, and the dom0
-# uptime (ms) of a domain's first such line to dN.first.
+# (what guest N wrote to I/O port 0xe9) go to $XH_RUN/dbg/dN.log, and timed
+# to dN.timed.
+# shellcheck disable=SC2016
 _XH_SPLIT_AWK='
 { sub(/\r$/, "")
   if (match($0, /^\(d[0-9]+\) /)) {
     id = substr($0, 3, RLENGTH - 4)
-    f = dir "/d" id ".log"
-    if (!(id in seen)) {
-      seen[id] = 1
-      getline up < "/proc/uptime"; close("/proc/uptime")
-      split(up, a, " "); ff = dir "/d" id ".first"
-      print int(a[1] * 1000 + 0.5) > ff; close(ff)
-    }
+    f = dir "/d" id ".log"; tf = dir "/d" id ".timed"
+    getline up < "/proc/uptime"; close("/proc/uptime"); split(up, a, " ")
     print substr($0, RLENGTH + 1) >> f; fflush(f)
+    printf "%d\t%s\n", int(a[1] * 1000 + 0.5), substr($0, RLENGTH + 1) >> tf; fflush(tf)
   }
 }'
 
@@ -103,7 +105,7 @@ xh_elapsed() {
 _xh_secs() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 
 xh_log() {
-  printf '[xh %s +%ss] %s\n' "$XH_CASE" "$(_xh_secs "$(xh_elapsed)")" "$*" >&2
+  printf '[xh %s +%ss] %s\n' "$XH_CASE" "$(_xh_secs $(($(xh_now_ms) - ${XH_CASE_T0:-0})))" "$*" >&2
 }
 
 xh_die() {
@@ -116,22 +118,14 @@ xh_mark() {
   echo "$1=${2:-$(xh_elapsed)}" >> "$XH_OUT/timings.txt"
 }
 
-# Read and clear the hypervisor console ring, split out guest port 0xe9 lines.
-# Serialised with a lock: the runner also polls it in the background.
-_xh_collect_dmesg() {
-  mkdir -p "$XH_RUN/dbg"
-  (
-    flock 8
-    xl dmesg -c 2>/dev/null | tr -d '\r' \
-      | awk -v raw="$XH_RUN/xl-dmesg.txt" -v dir="$XH_RUN/dbg" "$_XH_DMESG_AWK"
-  ) 8> "$XH_RUN/dmesg.lock"
-  return 0
-}
-
 # xl list state flags of the current domain (e.g. "-b----"), "" if gone.
 xh_state() {
   [ -n "$DOMID" ] || return 0
-  xl list "$DOMID" 2>/dev/null | awk 'NR == 2 { print $5 }'
+  xl list "$DOMID" 2> /dev/null | {
+    read -r _xh_hdr || true
+    read -r _xh_n _xh_i _xh_m _xh_v _xh_st _xh_rest || true
+    echo "${_xh_st:-}"
+  }
   return 0
 }
 
@@ -143,9 +137,9 @@ xh_console() {
 }
 
 xh_debugport() {
-  [ -n "$DOMID" ] || return 0
-  _xh_collect_dmesg
-  if [ -f "$XH_RUN/dbg/d$DOMID.log" ]; then cat "$XH_RUN/dbg/d$DOMID.log"; fi
+  if [ -n "$DOMID" ] && [ -f "$XH_RUN/dbg/d$DOMID.log" ]; then
+    cat "$XH_RUN/dbg/d$DOMID.log"
+  fi
   return 0
 }
 
@@ -156,7 +150,7 @@ xh_output() {
 
 xh_destroy() {
   [ -n "$DOMID" ] || return 0
-  if xl list "$DOMID" >/dev/null 2>&1; then
+  if xl list "$DOMID" > /dev/null 2>&1; then
     if ! xl destroy "$DOMID" >> "$XH_OUT/xl-destroy.log" 2>&1; then
       xh_log "xh_destroy: xl destroy $DOMID failed (see xl-destroy.log)"
       return 1
@@ -166,18 +160,142 @@ xh_destroy() {
   return 0
 }
 
-# Start the live console stream of $NAME to the dom0 console ("GUEST| ").
-_xh_stream_console() {
-  # shellcheck disable=SC2016
-  setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | awk -v ff="$2" -v pfx="$3" "$4"' sh \
-    "$XH_RUN/console/guest-$NAME.log" "$XH_STATE/firstcon.$NAME" "GUEST| " "$_XH_STREAM_AWK" \
-    > "$XH_TTY" 2>/dev/null < /dev/null &
+# Run "setsid CMD..." in the background with stdout on fd 7 (the event pipe),
+# in its own session so that the whole pipeline can be killed. Every such pid
+# is also listed in $XH_STATE/pgids: the runner kills them at the case end.
+_xh_bg7() {
+  setsid "$@" >&7 2> /dev/null < /dev/null &
+  _xh_evpids="$_xh_evpids $!"
   echo "$!" >> "$XH_STATE/pgids"
 }
 
-# Value of KEY = "..." in an xl config file (last one wins).
+# Event pipe for the waits, on fd 7. Lines written to it:
+#   "@releaseDomain"  some domain shut down, crashed or died (xenstore watch;
+#                     the first one comes once the watch is registered)
+#   "tick"            every TICK_S seconds
+#   "timeout"         after TIMEOUT_S seconds
+#   "match"           from _xh_matcher
+# Blocking on "read <&7" costs no CPU; polling with xl would cost a lot, as
+# every exec takes ~0.1 s of dom0 CPU under TCG.
+_xh_ev_start() {
+  _xh_evpids=""
+  mkdir -p "$XH_STATE"
+  _xh_fifo=$XH_STATE/ev.$$.fifo
+  rm -f "$_xh_fifo"
+  if ! mkfifo "$_xh_fifo"; then xh_log "cannot make $_xh_fifo"; return 3; fi
+  exec 7<> "$_xh_fifo"
+  rm -f "$_xh_fifo"
+  _xh_bg7 stdbuf -oL xenstore-watch @releaseDomain
+  # shellcheck disable=SC2016
+  _xh_bg7 sh -c 'sleep "$1"; echo timeout' sh "$1"
+  # shellcheck disable=SC2016
+  _xh_bg7 sh -c 'while sleep "$1"; do echo tick; done' sh "$2"
+}
+
+_xh_ev_stop() {
+  for _xh_p in $_xh_evpids; do
+    kill -TERM -- "-$_xh_p" 2> /dev/null || kill -TERM "$_xh_p" 2> /dev/null || true
+  done
+  _xh_evpids=""
+  exec 7<&-
+}
+
+# _xh_matcher FILE REGEX: writes "match" to the event pipe once a line of
+# FILE (from its start, followed as it grows) matches the extended REGEX.
+_xh_matcher() {
+  # shellcheck disable=SC2016
+  _xh_bg7 sh -c 'tail -n +1 -F "$1" 2>/dev/null | sed -u "s/\r\$//" | { grep -m1 -qaE -- "$2" && echo match; }' \
+    sh "$1" "$2"
+}
+
+# Count of lines of the guest output matching an ERE (0 if none).
+_xh_match_count() {
+  _xh_n=$(xh_output | grep -Eac -- "$1" || true)
+  echo "${_xh_n:-0}"
+}
+
+# Value of KEY = "..." in an xl config file.
 _xh_cfg_value() {
-  sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*[\"']\\([^\"']*\\)[\"'].*/\\1/p" "$2" | tail -n 1
+  sed -n "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*[\"']\\([^\"']*\\)[\"'].*/\\1/p" "$2"
+}
+
+# Start the live console stream of $NAME to the dom0 console ("GUEST| ").
+_xh_stream_console() {
+  # shellcheck disable=SC2016
+  setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | awk -W interactive -v tf="$2" -v pfx="$3" "$4"' sh \
+    "$XH_RUN/console/guest-$NAME.log" "$XH_STATE/console.$NAME.timed" "GUEST| " "$_XH_STREAM_AWK" \
+    > "$XH_TTY" 2> /dev/null < /dev/null &
+  echo "$!" >> "$XH_STATE/pgids"
+}
+
+# _xh_first_match_ms RAW TIMED REGEX: dom0 uptime (ms) of the first line of
+# RAW that matches, from the timed copy; nothing if unknown.
+_xh_first_match_ms() {
+  [ -s "$1" ] && [ -s "$2" ] || return 0
+  _xh_ln=$(grep -m1 -naE -- "$3" "$1" || true)
+  # (the raw console has CR LF line ends, which an anchored regex may mind)
+  [ -n "$_xh_ln" ] || _xh_ln=$(sed 's/\r$//' "$1" | grep -m1 -naE -- "$3" || true)
+  _xh_ln=${_xh_ln%%:*}
+  [ -n "$_xh_ln" ] || return 0
+  _xh_tl=$(sed -n "${_xh_ln}p" "$2")
+  _xh_tl=${_xh_tl%%"$_XH_TAB"*}
+  case $_xh_tl in '' | *[!0-9]*) ;; *) echo "$_xh_tl" ;; esac
+  return 0
+}
+
+# _xh_match_ms REGEX: when (dom0 uptime ms) the first line matching REGEX
+# was seen in the console or the port 0xe9 output; nothing if unknown.
+_xh_match_ms() {
+  _xh_a=$(_xh_first_match_ms "$XH_RUN/console/guest-$NAME.log" "$XH_STATE/console.$NAME.timed" "$1")
+  _xh_b=$(_xh_first_match_ms "$XH_RUN/dbg/d$DOMID.log" "$XH_RUN/dbg/d$DOMID.timed" "$1")
+  if [ -z "$_xh_a" ] || { [ -n "$_xh_b" ] && [ "$_xh_b" -lt "$_xh_a" ]; }; then _xh_a=$_xh_b; fi
+  echo "$_xh_a"
+}
+
+# _xh_state_ms STATE: when (dom0 uptime ms) the runner's domain monitor
+# first saw the current domain in STATE; nothing if it did not.
+_xh_state_ms() {
+  [ -f "$XH_RUN/dom/$DOMID.log" ] || return 0
+  while read -r _xh_t _xh_fl; do
+    [ "$_xh_fl" = gone ] && _xh_fl=""
+    if _xh_state_is "$1" "$_xh_fl"; then echo "$_xh_t"; return 0; fi
+  done < "$XH_RUN/dom/$DOMID.log"
+  return 0
+}
+
+# Domain state monitor (run by the runner in the background, once per boot):
+# on every @releaseDomain event (a domain shut down, crashed or died) it runs
+# "xl list" and appends "MS FLAGS" (or "MS gone") to $XH_RUN/dom/DOMID.log
+# for every domain whose state changed. So state times are known even when
+# no test was waiting at that moment.
+_xh_monitor() {
+  mkdir -p "$XH_RUN/dom"
+  stdbuf -oL xenstore-watch @releaseDomain 2> /dev/null | while read -r _xh_ev; do
+    _xh_t=$(xh_now_ms)
+    _xh_seen=" "
+    xl list > "$XH_RUN/dom/list" 2> /dev/null || continue
+    while read -r _xh_n _xh_id _xh_m _xh_v _xh_fl _xh_rest; do
+      case $_xh_id in '' | 0 | *[!0-9]*) continue ;; esac
+      _xh_seen="$_xh_seen$_xh_id "
+      _xh_last=""
+      [ -f "$XH_RUN/dom/$_xh_id.last" ] && read -r _xh_last < "$XH_RUN/dom/$_xh_id.last"
+      if [ "$_xh_fl" != "$_xh_last" ]; then
+        echo "$_xh_t $_xh_fl" >> "$XH_RUN/dom/$_xh_id.log"
+        echo "$_xh_fl" > "$XH_RUN/dom/$_xh_id.last"
+      fi
+    done < "$XH_RUN/dom/list"
+    for _xh_f in "$XH_RUN"/dom/*.last; do
+      [ -f "$_xh_f" ] || continue
+      _xh_id=${_xh_f##*/}
+      _xh_id=${_xh_id%.last}
+      read -r _xh_last < "$_xh_f"
+      case $_xh_seen in *" $_xh_id "*) continue ;; esac
+      if [ "$_xh_last" != gone ]; then
+        echo "$_xh_t gone" >> "$XH_RUN/dom/$_xh_id.log"
+        echo gone > "$_xh_f"
+      fi
+    done
+  done
 }
 
 xh_create() {
@@ -197,12 +315,17 @@ xh_create() {
   DOMID=""
   mkdir -p "$XH_STATE" "$XH_OUT"
   echo "$NAME" >> "$XH_STATE/domains"
-  # kernel= and ramdisk= paths are relative to the config file's directory.
-  _xh_dir=$(cd "$(dirname "$_xh_cfg")" && pwd)
+  # Relative kernel= and ramdisk= paths are relative to the config's directory.
+  case $_xh_cfg in */*) _xh_dir=${_xh_cfg%/*} ;; *) _xh_dir=. ;; esac
+  _xh_dir=$(cd "$_xh_dir" && pwd)
   _xh_k=$(_xh_cfg_value kernel "$_xh_cfg")
   _xh_r=$(_xh_cfg_value ramdisk "$_xh_cfg")
-  case $_xh_k in ''|/*) _xh_k="" ;; *) _xh_k="kernel=\"$_xh_dir/$_xh_k\"" ;; esac
-  case $_xh_r in ''|/*) _xh_r="" ;; *) _xh_r="ramdisk=\"$_xh_dir/$_xh_r\"" ;; esac
+  # (the quotes are xl config syntax: key="value")
+  # shellcheck disable=SC2089
+  case $_xh_k in '' | /*) _xh_k="" ;; *) _xh_k="kernel=\"$_xh_dir/$_xh_k\"" ;; esac
+  # shellcheck disable=SC2089
+  case $_xh_r in '' | /*) _xh_r="" ;; *) _xh_r="ramdisk=\"$_xh_dir/$_xh_r\"" ;; esac
+  # shellcheck disable=SC2090
   set -- "name=\"$NAME\"" ${_xh_k:+"$_xh_k"} ${_xh_r:+"$_xh_r"} "$@"
   xh_log "xl create -p $_xh_cfg $*"
   echo "### xl -v create -p $_xh_cfg $*" >> "$XH_OUT/xl-create.log"
@@ -214,30 +337,24 @@ xh_create() {
     tail -n 25 "$XH_OUT/xl-create.log" | sed 's/^/    | /' >&2
     return "$_xh_rc"
   fi
-  DOMID=$(xl domid "$NAME" 2>/dev/null || true)
+  DOMID=$(xl domid "$NAME" 2> /dev/null || true)
   if [ -z "$DOMID" ]; then
     xh_log "xh_create: xl create succeeded but domain $NAME does not exist"
     return 3
   fi
   echo "$DOMID $XH_T_CREATE $XH_T_CREATED" > "$XH_STATE/dom.$NAME"
+  # Tell the state monitor about the domain, so that it notices when it is gone.
+  mkdir -p "$XH_RUN/dom"
+  [ -f "$XH_RUN/dom/$DOMID.last" ] || echo new > "$XH_RUN/dom/$DOMID.last"
   _xh_stream_console
   if ! xl unpause "$DOMID" >> "$XH_OUT/xl-create.log" 2>&1; then
     xh_log "xh_create: xl unpause $DOMID failed (see xl-create.log)"
     return 4
   fi
-  if [ "$XH__N" -eq 1 ]; then
-    xh_mark xl_create_ms $((XH_T_CREATED - XH_T_CREATE))
-  else
-    xh_mark "xl_create_ms.$NAME" $((XH_T_CREATED - XH_T_CREATE))
-  fi
+  if [ "$XH__N" -eq 1 ]; then _xh_key=xl_create_ms; else _xh_key=xl_create_ms.$NAME; fi
+  xh_mark "$_xh_key" $((XH_T_CREATED - XH_T_CREATE))
   xh_log "created $NAME (domid $DOMID): xl create took $((XH_T_CREATED - XH_T_CREATE)) ms; unpaused"
   return 0
-}
-
-# Count of lines of the guest output matching an ERE (0 if none).
-_xh_match_count() {
-  _xh_n=$(xh_output | grep -Eac -- "$1" || true)
-  echo "${_xh_n:-0}"
 }
 
 xh_wait_console() {
@@ -245,72 +362,109 @@ xh_wait_console() {
   if [ -z "$DOMID" ]; then xh_log "xh_wait_console: no domain (call xh_create first)"; return 3; fi
   _xh_re=$1
   _xh_to=${2:-$XH_TIMEOUT}
-  _xh_dl=$(($(xh_now_ms) + _xh_to * 1000))
-  while :; do
-    if [ "$(_xh_match_count "$_xh_re")" -gt 0 ]; then
-      XH_LAST_MS=$(xh_elapsed)
+  _xh_ev_start "$_xh_to" 5 || return 3
+  _xh_matcher "$XH_RUN/console/guest-$NAME.log" "$_xh_re"
+  _xh_matcher "$XH_RUN/dbg/d$DOMID.log" "$_xh_re"
+  _xh_res=""
+  _xh_tev=$(xh_now_ms)
+  while [ -z "$_xh_res" ]; do
+    if ! read -r _xh_ev <&7; then _xh_res=timeout; break; fi
+    _xh_tev=$(xh_now_ms)
+    case $_xh_ev in
+      match) _xh_res=match ;;
+      timeout) _xh_res=timeout ;;
+      *)
+        _xh_f=$(xh_state)
+        case $_xh_f in '' | *s* | *c* | *d*) _xh_res=stopped ;; esac
+        ;;
+    esac
+  done
+  _xh_ev_stop
+  # The time the first matching line came (from the timed copies).
+  _xh_t=$(_xh_match_ms "$_xh_re")
+  if [ "$_xh_res" != match ]; then
+    # Stopped or timed out: did it match after all? (Also look once more
+    # after giving xenconsoled a moment for the last output.)
+    if [ -n "$_xh_t" ] || [ "$(_xh_match_count "$_xh_re")" -gt 0 ]; then
+      _xh_res=match
+    elif [ "$_xh_res" = stopped ]; then
+      sleep 1
+      [ "$(_xh_match_count "$_xh_re")" -eq 0 ] || _xh_res=match
+    fi
+  fi
+  case $_xh_res in
+    match)
+      # (when it was noticed, if the line's own time is unknown)
+      XH_LAST_MS=$((${_xh_t:-$_xh_tev} - XH_T_CREATE))
       xh_log "xh_wait_console: '$_xh_re' seen $XH_LAST_MS ms after xl create"
       if [ -n "${3:-}" ]; then xh_mark "${3}_ms" "$XH_LAST_MS"; fi
       return 0
-    fi
-    _xh_f=$(xh_state)
-    case $_xh_f in
-      '' | *s* | *c* | *d*)
-        # Stopped: give xenconsoled a moment to write the last output.
-        sleep 1
-        if [ "$(_xh_match_count "$_xh_re")" -gt 0 ]; then
-          XH_LAST_MS=$(xh_elapsed)
-          xh_log "xh_wait_console: '$_xh_re' seen (domain already stopped) by $XH_LAST_MS ms"
-          if [ -n "${3:-}" ]; then xh_mark "${3}_ms" "$XH_LAST_MS"; fi
-          return 0
-        fi
-        xh_log "xh_wait_console: domain $NAME ${_xh_f:+stopped (state $_xh_f)}${_xh_f:-is gone} without '$_xh_re'"
-        return 2
-        ;;
-    esac
-    if [ "$(xh_now_ms)" -ge "$_xh_dl" ]; then
+      ;;
+    stopped)
+      xh_log "xh_wait_console: domain $NAME ${_xh_f:+stopped (state $_xh_f)}${_xh_f:-is gone} without '$_xh_re'"
+      return 2
+      ;;
+    *)
       xh_log "xh_wait_console: timeout: '$_xh_re' not seen within ${_xh_to}s"
       return 1
-    fi
-    sleep "$XH_POLL"
-  done
+      ;;
+  esac
+}
+
+# _xh_state_is STATE FLAGS: does FLAGS (from xh_state) mean STATE?
+_xh_state_is() {
+  case $1 in
+    gone) [ -z "$2" ] ;;
+    crashed) case $2 in *c*) return 0 ;; *) return 1 ;; esac ;;
+    shutdown) case $2 in *c*) return 1 ;; *s*) return 0 ;; *) return 1 ;; esac ;;
+    paused) case $2 in *p*) return 0 ;; *) return 1 ;; esac ;;
+    running) case $2 in '' | *[pscd]*) return 1 ;; *) return 0 ;; esac ;;
+    *) return 1 ;;
+  esac
 }
 
 xh_wait_state() {
   case ${1:-} in
-    gone | crashed | shutdown | running | paused) ;;
+    gone | crashed | shutdown) _xh_tick=5 ;;
+    running | paused) _xh_tick=$XH_POLL ;;
     *) xh_log "usage: xh_wait_state gone|crashed|shutdown|running|paused [TIMEOUT_S]"; return 3 ;;
   esac
   if [ -z "$DOMID" ]; then xh_log "xh_wait_state: no domain (call xh_create first)"; return 3; fi
   _xh_want=$1
   _xh_to=${2:-$XH_TIMEOUT}
-  _xh_dl=$(($(xh_now_ms) + _xh_to * 1000))
-  while :; do
+  _xh_ev_start "$_xh_to" "$_xh_tick" || return 3
+  _xh_res=""
+  while [ -z "$_xh_res" ]; do
+    if ! read -r _xh_ev <&7; then _xh_ev=timeout; fi
+    _xh_tev=$(xh_now_ms)
     _xh_f=$(xh_state)
-    _xh_hit=0
-    case $_xh_want in
-      gone) [ -n "$_xh_f" ] || _xh_hit=1 ;;
-      crashed) case $_xh_f in *c*) _xh_hit=1 ;; esac ;;
-      shutdown) case $_xh_f in *c*) ;; *s*) _xh_hit=1 ;; esac ;;
-      paused) case $_xh_f in *p*) _xh_hit=1 ;; esac ;;
-      running) case $_xh_f in '' | *[pscd]*) ;; *) _xh_hit=1 ;; esac ;;
-    esac
-    if [ "$_xh_hit" = 1 ]; then
-      XH_LAST_MS=$(xh_elapsed)
+    if _xh_state_is "$_xh_want" "$_xh_f"; then
+      _xh_res=hit
+    elif [ -z "$_xh_f" ]; then
+      _xh_res=gone
+    elif [ "$_xh_ev" = timeout ]; then
+      _xh_res=timeout
+    fi
+  done
+  _xh_ev_stop
+  case $_xh_res in
+    hit)
+      # The time the monitor saw the state first, if it did; else now.
+      _xh_t=$(_xh_state_ms "$_xh_want")
+      XH_LAST_MS=$((${_xh_t:-$_xh_tev} - XH_T_CREATE))
       xh_mark "state_${_xh_want}_ms" "$XH_LAST_MS"
       xh_log "xh_wait_state: $NAME is $_xh_want${_xh_f:+ ($_xh_f)} $XH_LAST_MS ms after xl create"
       return 0
-    fi
-    if [ -z "$_xh_f" ]; then
+      ;;
+    gone)
       xh_log "xh_wait_state: domain $NAME is gone; it cannot become $_xh_want"
       return 2
-    fi
-    if [ "$(xh_now_ms)" -ge "$_xh_dl" ]; then
+      ;;
+    *)
       xh_log "xh_wait_state: timeout: $NAME not $_xh_want within ${_xh_to}s (state $_xh_f)"
       return 1
-    fi
-    sleep "$XH_POLL"
-  done
+      ;;
+  esac
 }
 
 fi

@@ -10,10 +10,11 @@
 //! not follow the protocol, and never panics on them.
 
 use crate::abi::io::xs_wire::{
-    XENSTORE_PAYLOAD_MAX, XS_CONTROL, XS_DIRECTORY, XS_DIRECTORY_PART, XS_ERROR, XS_GET_DOMAIN_PATH,
-    XS_GET_PERMS, XS_INTRODUCE, XS_IS_DOMAIN_INTRODUCED, XS_MKDIR, XS_READ, XS_RELEASE,
-    XS_RESET_WATCHES, XS_RESUME, XS_RM, XS_SET_PERMS, XS_SET_TARGET, XS_TRANSACTION_END,
-    XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH, XS_WATCH_EVENT, XS_WRITE, XSD_ERRORS,
+    XENSTORE_PAYLOAD_MAX, XS_CONTROL, XS_DIRECTORY, XS_DIRECTORY_PART, XS_ERROR,
+    XS_GET_DOMAIN_PATH, XS_GET_PERMS, XS_INTRODUCE, XS_IS_DOMAIN_INTRODUCED, XS_MKDIR, XS_READ,
+    XS_RELEASE, XS_RESET_WATCHES, XS_RESUME, XS_RM, XS_SET_PERMS, XS_SET_TARGET,
+    XS_TRANSACTION_END, XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH, XS_WATCH_EVENT, XS_WRITE,
+    XSD_ERRORS,
 };
 use crate::hypervisor::Errno;
 use alloc::string::String;
@@ -82,14 +83,17 @@ impl fmt::Display for WireError {
             WireError::Truncated => write!(f, "a message header shorter than 16 bytes"),
             WireError::PayloadTooLong(len) => write!(
                 f,
-                "a {len}-byte payload, longer than the {XENSTORE_PAYLOAD_MAX} bytes the protocol allows"
+                "a {len}-byte payload, longer than the {XENSTORE_PAYLOAD_MAX} bytes \
+                 the protocol allows"
             ),
             WireError::UnknownType(t) => write!(f, "unknown message type {t}"),
             WireError::EmbeddedNul => write!(f, "a path or token contains a NUL byte"),
             WireError::MissingNul => write!(f, "a string is not NUL-terminated"),
             WireError::NotUtf8 => write!(f, "a string is not UTF-8"),
             WireError::UnknownErrorName => write!(f, "an error reply with an unknown errno name"),
-            WireError::BadTransactionId => write!(f, "a transaction id that is not a non-zero number"),
+            WireError::BadTransactionId => {
+                write!(f, "a transaction id that is not a non-zero number")
+            }
             WireError::BadWatchEvent => write!(f, "a watch event that is not a path and a token"),
             WireError::BadAck => write!(f, "an acknowledgement other than \"OK\""),
         }
@@ -179,9 +183,10 @@ impl Header {
     /// The header's wire bytes.
     pub fn to_bytes(&self) -> [u8; Header::LEN] {
         let mut bytes = [0; Header::LEN];
-        for (chunk, value) in bytes
-            .chunks_exact_mut(4)
-            .zip([self.msg_type, self.req_id, self.tx_id, self.len])
+        for (chunk, value) in
+            bytes
+                .chunks_exact_mut(4)
+                .zip([self.msg_type, self.req_id, self.tx_id, self.len])
         {
             chunk.copy_from_slice(&value.to_le_bytes());
         }
@@ -288,7 +293,9 @@ impl Request<'_> {
                 [(path.as_bytes(), true), (token.as_bytes(), true)]
             }
             Request::TransactionStart => [(b"", true), (b"", false)],
-            Request::TransactionEnd { commit } => [(if commit { b"T" } else { b"F" }, true), (b"", false)],
+            Request::TransactionEnd { commit } => {
+                [(if commit { b"T" } else { b"F" }, true), (b"", false)]
+            }
         };
         let mut payload = Vec::new();
         for (argument, terminated) in arguments {
@@ -414,25 +421,42 @@ mod tests {
         let tx = TxId::new(9);
         let cases: [(Request<'_>, Option<TxId>, Vec<u8>); 9] = [
             (Request::Read("a/b"), None, message(XS_READ, 1, 0, b"a/b\0")),
-            (Request::Directory("d"), tx, message(XS_DIRECTORY, 1, 9, b"d\0")),
+            (
+                Request::Directory("d"),
+                tx,
+                message(XS_DIRECTORY, 1, 9, b"d\0"),
+            ),
             (Request::Remove("r"), None, message(XS_RM, 1, 0, b"r\0")),
             (Request::Mkdir("m"), None, message(XS_MKDIR, 1, 0, b"m\0")),
             (
-                Request::Write { path: "p", value: "v1" },
+                Request::Write {
+                    path: "p",
+                    value: "v1",
+                },
                 tx,
                 message(XS_WRITE, 1, 9, b"p\0v1"),
             ),
             (
-                Request::Watch { path: "p", token: "t" },
+                Request::Watch {
+                    path: "p",
+                    token: "t",
+                },
                 None,
                 message(XS_WATCH, 1, 0, b"p\0t\0"),
             ),
             (
-                Request::Unwatch { path: "p", token: "t" },
+                Request::Unwatch {
+                    path: "p",
+                    token: "t",
+                },
                 None,
                 message(XS_UNWATCH, 1, 0, b"p\0t\0"),
             ),
-            (Request::TransactionStart, None, message(XS_TRANSACTION_START, 1, 0, b"\0")),
+            (
+                Request::TransactionStart,
+                None,
+                message(XS_TRANSACTION_START, 1, 0, b"\0"),
+            ),
             (
                 Request::TransactionEnd { commit: true },
                 tx,
@@ -449,25 +473,48 @@ mod tests {
         // The header of a real `xenstore-read name` (type 2, id 0, no tx, 5 bytes).
         assert_eq!(
             Request::Read("name").encode(0, None).unwrap(),
-            [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, b'n', b'a', b'm', b'e', 0]
+            [
+                2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, b'n', b'a', b'm', b'e', 0
+            ]
         );
     }
 
     #[test]
     fn requests_that_cannot_be_framed_are_refused() {
-        assert_eq!(Request::Read("a\0b").encode(1, None), Err(WireError::EmbeddedNul));
         assert_eq!(
-            Request::Watch { path: "p", token: "t\0" }.encode(1, None),
+            Request::Read("a\0b").encode(1, None),
+            Err(WireError::EmbeddedNul)
+        );
+        assert_eq!(
+            Request::Watch {
+                path: "p",
+                token: "t\0"
+            }
+            .encode(1, None),
             Err(WireError::EmbeddedNul)
         );
         // A value may hold NUL bytes: it runs to the end of the payload.
-        assert!(Request::Write { path: "p", value: "a\0b" }.encode(1, None).is_ok());
+        assert!(
+            Request::Write {
+                path: "p",
+                value: "a\0b"
+            }
+            .encode(1, None)
+            .is_ok()
+        );
         let long = "x".repeat(4095);
         assert_eq!(
-            Request::Write { path: "p", value: &long }.encode(1, None),
+            Request::Write {
+                path: "p",
+                value: &long
+            }
+            .encode(1, None),
             Err(WireError::PayloadTooLong(4097))
         );
-        assert_eq!(Request::Read(&long).encode(1, None).map(|m| m.len()), Ok(16 + 4096));
+        assert_eq!(
+            Request::Read(&long).encode(1, None).map(|m| m.len()),
+            Ok(16 + 4096)
+        );
     }
 
     #[test]
@@ -479,11 +526,26 @@ mod tests {
             len: 4096,
         };
         assert_eq!(Header::parse(&header.to_bytes()), Ok(header));
-        assert_eq!(header.to_bytes().to_vec(), header_bytes(XS_READ, 3, 4, 4096));
-        assert_eq!(Header::parse(&header_bytes(XS_READ, 3, 4, 4097)), Err(WireError::PayloadTooLong(4097)));
-        assert_eq!(Header::parse(&header_bytes(20, 3, 4, 0)), Err(WireError::UnknownType(20)));
-        assert_eq!(Header::parse(&header_bytes(23, 3, 4, 0)), Err(WireError::UnknownType(23)));
-        assert_eq!(Header::parse(&header_bytes(XS_READ, 0, 0, 0)[..15]), Err(WireError::Truncated));
+        assert_eq!(
+            header.to_bytes().to_vec(),
+            header_bytes(XS_READ, 3, 4, 4096)
+        );
+        assert_eq!(
+            Header::parse(&header_bytes(XS_READ, 3, 4, 4097)),
+            Err(WireError::PayloadTooLong(4097))
+        );
+        assert_eq!(
+            Header::parse(&header_bytes(20, 3, 4, 0)),
+            Err(WireError::UnknownType(20))
+        );
+        assert_eq!(
+            Header::parse(&header_bytes(23, 3, 4, 0)),
+            Err(WireError::UnknownType(23))
+        );
+        assert_eq!(
+            Header::parse(&header_bytes(XS_READ, 0, 0, 0)[..15]),
+            Err(WireError::Truncated)
+        );
     }
 
     #[test]
@@ -500,7 +562,10 @@ mod tests {
 
     #[test]
     fn directory_replies() {
-        assert_eq!(parse_directory(b"0\0vif\0backend-id\0").unwrap(), ["0", "vif", "backend-id"]);
+        assert_eq!(
+            parse_directory(b"0\0vif\0backend-id\0").unwrap(),
+            ["0", "vif", "backend-id"]
+        );
         assert_eq!(parse_directory(b""), Ok(vec![]));
         assert_eq!(parse_directory(b"\0"), Ok(vec![]));
         assert_eq!(parse_directory(b"a\0b"), Err(WireError::MissingNul));
@@ -517,7 +582,10 @@ mod tests {
             })
         );
         assert_eq!(parse_watch_event(b"p\0"), Err(WireError::BadWatchEvent));
-        assert_eq!(parse_watch_event(b"p\0t\0x\0"), Err(WireError::BadWatchEvent));
+        assert_eq!(
+            parse_watch_event(b"p\0t\0x\0"),
+            Err(WireError::BadWatchEvent)
+        );
         assert_eq!(parse_watch_event(b"p\0t"), Err(WireError::MissingNul));
         assert_eq!(parse_watch_event(b""), Err(WireError::BadWatchEvent));
     }
@@ -526,14 +594,29 @@ mod tests {
     fn transaction_ids_and_acks() {
         assert_eq!(parse_transaction_id(b"42\0"), Ok(TxId(42)));
         assert_eq!(parse_transaction_id(b"4294967295\0"), Ok(TxId(u32::MAX)));
-        for bad in [&b"0\0"[..], b"\0", b"-1\0", b"+1\0", b"1 \0", b"4294967296\0", b"1\0\0"] {
-            assert_eq!(parse_transaction_id(bad), Err(WireError::BadTransactionId), "{bad:?}");
+        for bad in [
+            &b"0\0"[..],
+            b"\0",
+            b"-1\0",
+            b"+1\0",
+            b"1 \0",
+            b"4294967296\0",
+            b"1\0\0",
+        ] {
+            assert_eq!(
+                parse_transaction_id(bad),
+                Err(WireError::BadTransactionId),
+                "{bad:?}"
+            );
         }
         assert_eq!(parse_transaction_id(b"42"), Err(WireError::MissingNul));
         assert_eq!(parse_ack(b"OK\0"), Ok(()));
         assert_eq!(parse_ack(b"OK"), Ok(()));
         assert_eq!(parse_ack(b"KO\0"), Err(WireError::BadAck));
-        assert_eq!(parse_value(b"00:16:3e:00:00:01"), Ok("00:16:3e:00:00:01".into()));
+        assert_eq!(
+            parse_value(b"00:16:3e:00:00:01"),
+            Ok("00:16:3e:00:00:01".into())
+        );
         assert_eq!(parse_value(b"\xc3"), Err(WireError::NotUtf8));
     }
 
@@ -561,7 +644,7 @@ mod tests {
                 inputs.push(fixture[..end].to_vec());
             }
         }
-        const ALPHABET: &[u8] = b"\0\0\0019aEOKNT/\xff\xc3\x80";
+        const ALPHABET: &[u8] = b"\x00\x00\x00019aEOKNT/\xff\xc3\x80";
         for _ in 0..20_000 {
             let len = (next() % 40) as usize;
             inputs.push(
