@@ -1,7 +1,9 @@
 //! x86-64 for Xenolith: the PVH entry, long mode, GDT/TSS/IDT, page tables, port I/O, MSRs,
 //! CPUID, the TSC and RDRAND.
 //!
-//! This crate is the only home of `asm!`/`global_asm!` in the project (STYLE.md). Data types
+//! This crate is the only home of `asm!`/`global_asm!` in the project (STYLE.md), and of the
+//! [`shared::SharedMemory`] wrapper through which drivers reach memory a hypervisor, another
+//! domain or a device also writes. Data types
 //! (page-table entries, descriptor layouts, exception frames) are plain Rust that builds and
 //! tests on the host; the instructions that touch hardware are tiny `unsafe fn` wrappers, each
 //! with a `# Safety` section, and the boot code is gated on `target_os = "none"`.
@@ -20,6 +22,7 @@ pub mod hypercall;
 pub mod idt;
 pub mod paging;
 pub mod port;
+pub mod shared;
 
 #[cfg(target_os = "none")]
 mod entry;

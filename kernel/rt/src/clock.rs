@@ -4,13 +4,17 @@
 //! `pit`), from Xen's pvclock scale on Xen. Until it is known, a nominal 1 GHz is assumed. Code
 //! that needs time takes it as an argument (smoltcp-style); only the runtime reads this clock.
 
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+#[cfg(target_os = "none")]
+use core::sync::atomic::AtomicUsize;
+use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
 static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static TSC_HZ: AtomicU64 = AtomicU64::new(1_000_000_000);
 /// A platform clock (Xen's pvclock) in ns, and its reading at time zero.
+#[cfg(target_os = "none")]
 static SOURCE: AtomicUsize = AtomicUsize::new(0);
+#[cfg(target_os = "none")]
 static SOURCE_ZERO: AtomicU64 = AtomicU64::new(0);
 
 /// A platform clock: nanoseconds on a monotonic scale of its own.

@@ -4,8 +4,9 @@
 //! `abi` holds plain `#[repr(C)]` mirrors of Xen's public headers; they build and test on the
 //! host. The drivers that touch shared memory are gated on `target_os = "none"`.
 #![no_std]
-// `unsafe` is allowed only in `shared` (the one wrapper around shared memory), `hypercall` (the
-// typed wrappers that pass pointers to Xen) and `platform` (installing the hypercall page).
+// `unsafe` is allowed only in `hypercall` (the typed wrappers that pass pointers to Xen) and
+// `platform` (installing the hypercall page); shared memory is reached through
+// `xenolith_arch::shared::SharedMemory`.
 #![deny(unsafe_code)]
 
 extern crate alloc;
@@ -21,7 +22,8 @@ pub mod hypervisor;
 #[cfg(target_os = "none")]
 pub mod platform;
 pub mod ring;
-pub mod shared;
+/// Shared memory: the one wrapper, from `kernel/arch` (re-exported under its old path).
+pub use xenolith_arch::shared;
 pub mod time;
 pub mod types;
 pub mod xenstore;

@@ -58,6 +58,7 @@ XH_LIB_LOADED=1
 : "${XH_LAST_MS:=}"
 XH__N=0
 XH_T_CREATE=""
+_xh_evpids=""
 _XH_TAB=$(printf '\t')
 
 # Timed copies: every line a guest writes is also stored as "MS<TAB>line",
@@ -193,6 +194,7 @@ _xh_ev_start() {
 }
 
 _xh_ev_stop() {
+  [ -n "$_xh_evpids" ] || return 0
   for _xh_p in $_xh_evpids; do
     kill -TERM -- "-$_xh_p" 2> /dev/null || kill -TERM "$_xh_p" 2> /dev/null || true
   done
@@ -337,23 +339,27 @@ xh_create() {
     tail -n 25 "$XH_OUT/xl-create.log" | sed 's/^/    | /' >&2
     return "$_xh_rc"
   fi
+  # (while it is paused: a guest may be gone soon after it runs)
   DOMID=$(xl domid "$NAME" 2> /dev/null || true)
   if [ -z "$DOMID" ]; then
     xh_log "xh_create: xl create succeeded but domain $NAME does not exist"
     return 3
   fi
-  echo "$DOMID $XH_T_CREATE $XH_T_CREATED" > "$XH_STATE/dom.$NAME"
   # Tell the state monitor about the domain, so that it notices when it is gone.
   mkdir -p "$XH_RUN/dom"
   [ -f "$XH_RUN/dom/$DOMID.last" ] || echo new > "$XH_RUN/dom/$DOMID.last"
+  # The console stream (and its timed copy) starts before the guest runs.
   _xh_stream_console
   if ! xl unpause "$DOMID" >> "$XH_OUT/xl-create.log" 2>&1; then
     xh_log "xh_create: xl unpause $DOMID failed (see xl-create.log)"
     return 4
   fi
-  if [ "$XH__N" -eq 1 ]; then _xh_key=xl_create_ms; else _xh_key=xl_create_ms.$NAME; fi
-  xh_mark "$_xh_key" $((XH_T_CREATED - XH_T_CREATE))
-  xh_log "created $NAME (domid $DOMID): xl create took $((XH_T_CREATED - XH_T_CREATE)) ms; unpaused"
+  XH_T_UNPAUSED=$(xh_now_ms)
+  echo "$DOMID $XH_T_CREATE $XH_T_CREATED $XH_T_UNPAUSED" > "$XH_STATE/dom.$NAME"
+  if [ "$XH__N" -eq 1 ]; then _xh_k=""; else _xh_k=.$NAME; fi
+  xh_mark "xl_create_ms$_xh_k" $((XH_T_CREATED - XH_T_CREATE))
+  xh_mark "unpaused_ms$_xh_k" $((XH_T_UNPAUSED - XH_T_CREATE))
+  xh_log "created $NAME (domid $DOMID): xl create took $((XH_T_CREATED - XH_T_CREATE)) ms; unpaused at $((XH_T_UNPAUSED - XH_T_CREATE)) ms"
   return 0
 }
 
@@ -362,11 +368,17 @@ xh_wait_console() {
   if [ -z "$DOMID" ]; then xh_log "xh_wait_console: no domain (call xh_create first)"; return 3; fi
   _xh_re=$1
   _xh_to=${2:-$XH_TIMEOUT}
-  _xh_ev_start "$_xh_to" 5 || return 3
-  _xh_matcher "$XH_RUN/console/guest-$NAME.log" "$_xh_re"
-  _xh_matcher "$XH_RUN/dbg/d$DOMID.log" "$_xh_re"
   _xh_res=""
   _xh_tev=$(xh_now_ms)
+  # Fast path: already there? (Setting up the wait costs ~2 s of dom0 CPU.)
+  _xh_t=$(_xh_match_ms "$_xh_re")
+  if [ -n "$_xh_t" ]; then
+    _xh_res=match
+  else
+    _xh_ev_start "$_xh_to" 5 || return 3
+    _xh_matcher "$XH_RUN/console/guest-$NAME.log" "$_xh_re"
+    _xh_matcher "$XH_RUN/dbg/d$DOMID.log" "$_xh_re"
+  fi
   while [ -z "$_xh_res" ]; do
     if ! read -r _xh_ev <&7; then _xh_res=timeout; break; fi
     _xh_tev=$(xh_now_ms)
@@ -381,7 +393,7 @@ xh_wait_console() {
   done
   _xh_ev_stop
   # The time the first matching line came (from the timed copies).
-  _xh_t=$(_xh_match_ms "$_xh_re")
+  [ -n "$_xh_t" ] || _xh_t=$(_xh_match_ms "$_xh_re")
   if [ "$_xh_res" != match ]; then
     # Stopped or timed out: did it match after all? (Also look once more
     # after giving xenconsoled a moment for the last output.)
@@ -432,10 +444,15 @@ xh_wait_state() {
   if [ -z "$DOMID" ]; then xh_log "xh_wait_state: no domain (call xh_create first)"; return 3; fi
   _xh_want=$1
   _xh_to=${2:-$XH_TIMEOUT}
-  _xh_ev_start "$_xh_to" "$_xh_tick" || return 3
   _xh_res=""
+  _xh_ev=first
   while [ -z "$_xh_res" ]; do
-    if ! read -r _xh_ev <&7; then _xh_ev=timeout; fi
+    if [ "$_xh_ev" = first ]; then
+      _xh_ev=""  # fast path: check once before setting up the wait
+    else
+      [ -n "$_xh_evpids" ] || _xh_ev_start "$_xh_to" "$_xh_tick" || return 3
+      if ! read -r _xh_ev <&7; then _xh_ev=timeout; fi
+    fi
     _xh_tev=$(xh_now_ms)
     _xh_f=$(xh_state)
     if _xh_state_is "$_xh_want" "$_xh_f"; then

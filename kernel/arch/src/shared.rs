@@ -1,7 +1,8 @@
-//! Memory shared with the hypervisor or another domain, reached only through this wrapper.
+//! Memory shared with the hypervisor, another domain or a device, reached only through this
+//! wrapper.
 //!
-//! Rings, `shared_info`, grant tables and the xenstore/console pages are written concurrently by
-//! the other side, so Rust references to them would be undefined behaviour. [`SharedMemory`]
+//! Rings, `shared_info`, grant tables, the xenstore/console pages and virtqueues are written
+//! concurrently by the other side, so Rust references to them would be undefined behaviour. [`SharedMemory`]
 //! hands out no references: every access is an atomic load/store/RMW or a volatile byte copy at
 //! a checked offset, and ordering is explicit with [`mb`], [`rmb`] and [`wmb`] (Tock's
 //! `StaticRef` + `DmaFence`, Linux's `xen_mb`).
@@ -9,8 +10,6 @@
 //! Offsets come from our own constants and from ring indexes *after* masking, so an
 //! out-of-bounds or misaligned offset is a bug in this crate, not bad input: it panics with the
 //! offending offset. Values read from shared memory are untrusted and are validated by callers.
-#![allow(unsafe_code)]
-
 use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU8, AtomicU16, AtomicU32, AtomicU64, Ordering, fence};
 
@@ -78,8 +77,8 @@ impl SharedMemory {
         Self { base, len }
     }
 
-    /// A zeroed, page-aligned, leaked region for host tests.
-    #[cfg(test)]
+    /// A zeroed, page-aligned, leaked region for host tests (host builds only).
+    #[cfg(not(target_os = "none"))]
     pub fn for_test(len: usize) -> Self {
         extern crate std;
         let layout = core::alloc::Layout::from_size_align(len.max(8), Self::PAGE).unwrap();
