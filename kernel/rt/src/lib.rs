@@ -36,7 +36,11 @@ pub mod debug;
 #[cfg(target_os = "none")]
 mod heap;
 #[cfg(target_os = "none")]
+pub mod idle;
+#[cfg(target_os = "none")]
 pub mod interrupts;
+#[cfg(target_os = "none")]
+pub mod lapic;
 #[cfg(target_os = "none")]
 mod logger;
 #[cfg(target_os = "none")]

@@ -154,6 +154,8 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
             ),
             Err(e) => boot_failure("Xen platform", &e),
         }
+    } else if let Err(e) = crate::lapic::init() {
+        log::warn!("{e}: sleeping falls back to polling");
     }
     if data.cmdline_truncated {
         log::warn!(

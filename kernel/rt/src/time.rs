@@ -2,8 +2,7 @@
 //!
 //! On Xen the wallclock comes from `shared_info` and sleeping blocks the vCPU until a Xen
 //! one-shot timer fires. Elsewhere the wallclock is the CMOS RTC (whole seconds) and sleeping
-//! spins on the TSC with `pause`; the virtio/LAPIC timer path replaces that spin when the
-//! network capability adds interrupt-driven idling.
+//! halts until the local APIC timer fires (see `idle`).
 
 #[cfg(target_os = "none")]
 use core::time::Duration;
@@ -39,7 +38,7 @@ pub fn sleep(duration: Duration) {
     }
     let end = now() + duration;
     while now() < end {
-        core::hint::spin_loop();
+        crate::idle::until(Some(end));
     }
 }
 
