@@ -89,7 +89,7 @@ ip link set lo up
 # ---- background: split the guests' port 0xe9 output out of the hypervisor log ----------
 # (event driven: tail -F uses inotify, xenconsoled is woken by VIRQ_CON_RING)
 # shellcheck disable=SC2016
-setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | awk -W interactive -v dir="$2" "$3"' sh \
+setsid sh -c 'tail -s 0.1 -n +1 -F "$1" 2>/dev/null | awk -W interactive -v dir="$2" "$3"' sh \
   "$XH_RUN/console/hypervisor.log" "$XH_RUN/dbg" "$_XH_SPLIT_AWK" > /dev/null 2>&1 < /dev/null &
 SPLITTER=$!
 # ---- background: domain state monitor (see _xh_monitor in xh-lib.sh) -------------------
@@ -144,9 +144,9 @@ collect_domain() {
         $2 ~ /c/ { if (c == "") c = $1 - tc; next }
         $2 ~ /s/ { if (s == "") s = $1 - tc }
         END {
-          if (s != "") print "shutdown_ms" k "=" s
-          if (c != "") print "crashed_ms" k "=" c
-          if (g != "") print "gone_ms" k "=" g
+          if (s != "") print "domain_shutdown_ms" k "=" s
+          if (c != "") print "domain_crashed_ms" k "=" c
+          if (g != "") print "domain_gone_ms" k "=" g
         }' "$XH_RUN/dom/$did.log"
     fi
   } >> "$cout/timings.txt"
@@ -171,7 +171,7 @@ while read -r name tmo <&9; do
   ip neigh flush dev "$XH_BRIDGE" 2> /dev/null || true
   : > "$cout/test.log"
   # shellcheck disable=SC2016
-  setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | sed -u "s/^/TEST| /"' sh "$cout/test.log" \
+  setsid sh -c 'tail -s 0.1 -n +1 -F "$1" 2>/dev/null | sed -u "s/^/TEST| /"' sh "$cout/test.log" \
     > "$XH_TTY" 2> /dev/null < /dev/null &
   testtail=$!
   t0=$(xh_now_ms)

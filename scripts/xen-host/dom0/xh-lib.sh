@@ -17,17 +17,19 @@
 #   XH_TIMEOUT         the case timeout in seconds
 #   XH_LAST_MS         ms after xl create when the last xh_wait_* succeeded
 #
-# Functions (return codes: 0 ok; 1 timeout; 2 the domain stopped or is gone
-# without reaching the goal; 3 usage error or no domain; xh_create returns
-# xl's own code when xl create fails):
+# Functions. Wait return codes: 0 ok; 1 timeout; 2 the domain stopped or is
+# gone without reaching the goal; 3 usage error or no domain yet.
 #   xh_create [CFG] [KEY=VALUE...]   xl create -p CFG (default guest.cfg)
-#                     with KEY=VALUE overrides, then xl unpause
+#                     with name=$NAME and the KEY=VALUE overrides, then xl
+#                     unpause. Non-zero if xl create (its own code, the end of
+#                     xl-create.log goes to stderr) or xl unpause (4) fails.
 #   xh_wait_console REGEX [TIMEOUT_S [LABEL]]   wait for an extended regex in
-#                     the PV console or the port 0xe9 output; LABEL records
-#                     LABEL_ms in timings.txt
+#                     the PV console or the port 0xe9 output (matched per
+#                     line); LABEL records LABEL_ms in timings.txt
 #   xh_wait_state gone|crashed|shutdown|running|paused [TIMEOUT_S]
-#   xh_state          prints the xl list state flags ("" if gone)
-#   xh_console        prints the PV console text so far
+#                     records state_STATE_ms in timings.txt
+#   xh_state          prints the xl list state flags, e.g. -b---- ("" if gone)
+#   xh_console        prints the PV console text so far (CRs removed)
 #   xh_debugport      prints the port 0xe9 output so far
 #   xh_output         both of the above
 #   xh_destroy        xl destroy (idempotent)
@@ -36,6 +38,10 @@
 #   xh_mark KEY [MS]  appends KEY=MS (default: xh_elapsed) to timings.txt
 #   xh_log MSG...     timestamped message on stderr (test.log)
 #   xh_die MSG...     xh_log, then exit 1
+# TIMEOUT_S defaults to the case timeout. The waits are event driven and use
+# file descriptor 7 while they run. Their times (XH_LAST_MS, the marks) are
+# when the line arrived or the state was reached, not when the wait noticed.
+# Names starting with _xh_ / _XH_ are internal.
 # shellcheck shell=sh
 
 if [ -z "${XH_LIB_LOADED:-}" ]; then
@@ -63,8 +69,9 @@ _XH_TAB=$(printf '\t')
 
 # Timed copies: every line a guest writes is also stored as "MS<TAB>line",
 # MS = dom0 uptime in ms when dom0 saw the line (tail -F follows the logs via
-# inotify, so this is close to when xenconsoled wrote it). Line N of a timed
-# file is line N of its raw log.
+# inotify, measured at 10-40 ms after the write; -s 0.1 bounds the polling
+# for a file that does not exist yet). Line N of a timed file is line N of
+# its raw log.
 #
 # awk program of the live console stream of a guest: prefixes each line for
 # the dom0 console and appends it to the timed file tf.
@@ -206,7 +213,7 @@ _xh_ev_stop() {
 # FILE (from its start, followed as it grows) matches the extended REGEX.
 _xh_matcher() {
   # shellcheck disable=SC2016
-  _xh_bg7 sh -c 'tail -n +1 -F "$1" 2>/dev/null | sed -u "s/\r\$//" | { grep -m1 -qaE -- "$2" && echo match; }' \
+  _xh_bg7 sh -c 'tail -s 0.1 -n +1 -F "$1" 2>/dev/null | sed -u "s/\r\$//" | { grep -m1 -qaE -- "$2" && echo match; }' \
     sh "$1" "$2"
 }
 
@@ -224,7 +231,7 @@ _xh_cfg_value() {
 # Start the live console stream of $NAME to the dom0 console ("GUEST| ").
 _xh_stream_console() {
   # shellcheck disable=SC2016
-  setsid sh -c 'tail -n +1 -F "$1" 2>/dev/null | awk -W interactive -v tf="$2" -v pfx="$3" "$4"' sh \
+  setsid sh -c 'tail -s 0.1 -n +1 -F "$1" 2>/dev/null | awk -W interactive -v tf="$2" -v pfx="$3" "$4"' sh \
     "$XH_RUN/console/guest-$NAME.log" "$XH_STATE/console.$NAME.timed" "GUEST| " "$_XH_STREAM_AWK" \
     > "$XH_TTY" 2> /dev/null < /dev/null &
   echo "$!" >> "$XH_STATE/pgids"
@@ -350,6 +357,7 @@ xh_create() {
   [ -f "$XH_RUN/dom/$DOMID.last" ] || echo new > "$XH_RUN/dom/$DOMID.last"
   # The console stream (and its timed copy) starts before the guest runs.
   _xh_stream_console
+  XH_T_UNPAUSE=$(xh_now_ms)
   if ! xl unpause "$DOMID" >> "$XH_OUT/xl-create.log" 2>&1; then
     xh_log "xh_create: xl unpause $DOMID failed (see xl-create.log)"
     return 4
@@ -358,6 +366,7 @@ xh_create() {
   echo "$DOMID $XH_T_CREATE $XH_T_CREATED $XH_T_UNPAUSED" > "$XH_STATE/dom.$NAME"
   if [ "$XH__N" -eq 1 ]; then _xh_k=""; else _xh_k=.$NAME; fi
   xh_mark "xl_create_ms$_xh_k" $((XH_T_CREATED - XH_T_CREATE))
+  xh_mark "unpause_ms$_xh_k" $((XH_T_UNPAUSE - XH_T_CREATE))
   xh_mark "unpaused_ms$_xh_k" $((XH_T_UNPAUSED - XH_T_CREATE))
   xh_log "created $NAME (domid $DOMID): xl create took $((XH_T_CREATED - XH_T_CREATE)) ms; unpaused at $((XH_T_UNPAUSED - XH_T_CREATE)) ms"
   return 0
