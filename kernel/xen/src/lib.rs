@@ -19,13 +19,17 @@ pub mod grant_table;
 #[cfg(target_os = "none")]
 pub mod hypercall;
 pub mod hypervisor;
+pub mod netfront;
 #[cfg(target_os = "none")]
 pub mod platform;
 pub mod ring;
 /// Shared memory: the one wrapper, from `kernel/arch` (re-exported under its old path).
 pub use xenolith_arch::shared;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod time;
 pub mod types;
+pub mod xenbus;
 pub mod xenstore;
 
 pub use hypervisor::{Errno, Hypervisor, ShutdownReason};
