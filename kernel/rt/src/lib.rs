@@ -44,17 +44,23 @@ pub mod lapic;
 #[cfg(target_os = "none")]
 mod logger;
 #[cfg(target_os = "none")]
+pub mod net;
+#[cfg(target_os = "none")]
 pub mod paging;
 #[cfg(target_os = "none")]
 mod pit;
 #[cfg(target_os = "none")]
 pub mod platform;
 #[cfg(target_os = "none")]
+pub mod random;
+#[cfg(target_os = "none")]
 mod serial;
 #[cfg(target_os = "none")]
 pub mod shutdown;
 #[cfg(target_os = "none")]
 mod start;
+#[cfg(target_os = "none")]
+mod virtio;
 #[cfg(target_os = "none")]
 pub mod xen;
 

@@ -178,18 +178,44 @@ fn ensure_watch(store: &mut XenStore<'static, Platform>) -> Result<(), xenstore:
     Ok(())
 }
 
+/// Watch events read from xenstore but not yet taken by their owner (by token).
+static WATCH_EVENTS: Mutex<alloc::vec::Vec<xenstore::WatchEvent>> =
+    Mutex::new(alloc::vec::Vec::new());
+
+/// Moves every watch event waiting in the xenstore ring into the per-owner queue. Called by the
+/// idle loop after each wake-up; owners then [`take_watch`] their own.
+pub fn poll_watches() -> Result<(), xenstore::Error> {
+    let Some(store) = xenstore() else {
+        return Ok(());
+    };
+    let mut store = store.lock();
+    let mut queue = WATCH_EVENTS.lock();
+    while let Some(event) = store.poll_watch()? {
+        // A stuck owner must not make the queue grow without bound.
+        if queue.len() < 256 {
+            queue.push(event);
+        }
+    }
+    Ok(())
+}
+
+/// The oldest queued watch event for `token`.
+pub fn take_watch(token: &str) -> Option<xenstore::WatchEvent> {
+    let mut queue = WATCH_EVENTS.lock();
+    let index = queue.iter().position(|e| e.token == token)?;
+    Some(queue.remove(index))
+}
+
 /// Checks, without blocking, whether the toolstack asked to shut down (`xl shutdown`,
 /// `xl reboot`). The first call registers the watch on `control/shutdown`.
 pub fn poll_shutdown_request() -> Result<Option<ShutdownRequest>, xenstore::Error> {
     let Some(store) = xenstore() else {
         return Ok(None);
     };
-    let mut store = store.lock();
-    ensure_watch(&mut store)?;
-    while let Some(event) = store.poll_watch()? {
-        if event.token == CONTROL_TOKEN
-            && let Some(request) = handle_control(&mut store)?
-        {
+    ensure_watch(&mut store.lock())?;
+    poll_watches()?;
+    while take_watch(CONTROL_TOKEN).is_some() {
+        if let Some(request) = handle_control(&mut store.lock())? {
             return Ok(Some(request));
         }
     }
@@ -198,15 +224,10 @@ pub fn poll_shutdown_request() -> Result<Option<ShutdownRequest>, xenstore::Erro
 
 /// Blocks until the toolstack asks to shut down.
 pub fn wait_for_shutdown_request() -> Result<ShutdownRequest, xenstore::Error> {
-    let store = xenstore().expect("wait_for_shutdown_request is only called on Xen");
-    let mut store = store.lock();
-    ensure_watch(&mut store)?;
     loop {
-        if let Some(event) = store.wait_watch(u64::MAX)?
-            && event.token == CONTROL_TOKEN
-            && let Some(request) = handle_control(&mut store)?
-        {
+        if let Some(request) = poll_shutdown_request()? {
             return Ok(request);
         }
+        crate::idle::until(None);
     }
 }
