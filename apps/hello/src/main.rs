@@ -71,7 +71,7 @@ fn report_platform() {
     };
     println!(
         "hello: slept 100 ms: {} us by the {clock}",
-        slept.as_micros()
+        slept.as_micros() as u64
     );
 }
 

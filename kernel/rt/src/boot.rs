@@ -304,7 +304,7 @@ pub fn parse<M: PhysicalMemory>(memory: &M, address: u64) -> Result<BootData, Bo
             kind,
         });
     }
-    regions.sort_unstable_by_key(|r| r.start);
+    crate::memory::sort_by_start(&mut regions);
 
     Ok(BootData {
         version: info.version,

@@ -141,7 +141,7 @@ fn exception(frame: &InterruptFrame) -> ! {
         emit(format_args!("\n  likely cause: {d}"));
     }
     emit(format_args!(
-        "\n  rax={:#018x} rbx={:#018x} rcx={:#018x} rdx={:#018x}\n  rsi={:#018x} rdi={:#018x} rbp={:#018x} rsp={:#018x}\n  r8 ={:#018x} r9 ={:#018x} r10={:#018x} r11={:#018x}\n  r12={:#018x} r13={:#018x} r14={:#018x} r15={:#018x}\n  rflags={:#x} cs={:#x} ss={:#x} uptime={:?}\n",
+        "\n  rax={:#018x} rbx={:#018x} rcx={:#018x} rdx={:#018x}\n  rsi={:#018x} rdi={:#018x} rbp={:#018x} rsp={:#018x}\n  r8 ={:#018x} r9 ={:#018x} r10={:#018x} r11={:#018x}\n  r12={:#018x} r13={:#018x} r14={:#018x} r15={:#018x}\n  rflags={:#x} cs={:#x} ss={:#x} uptime={} us\n",
         frame.rax,
         frame.rbx,
         frame.rcx,
@@ -161,7 +161,7 @@ fn exception(frame: &InterruptFrame) -> ! {
         frame.rflags,
         frame.cs,
         frame.ss,
-        crate::clock::now(),
+        crate::clock::now().as_micros() as u64,
     ));
     crate::shutdown::fail(crate::shutdown::Failure::Exception)
 }

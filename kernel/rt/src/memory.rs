@@ -64,7 +64,7 @@ impl RangeSet {
             }
         }
         let _ = kept.push(merged);
-        kept.sort_unstable_by_key(|r| r.start);
+        sort_by_start(&mut kept);
         self.ranges = kept;
     }
 
@@ -110,6 +110,39 @@ impl RangeSet {
     /// Total bytes.
     pub fn total(&self) -> u64 {
         self.ranges.iter().map(|r| r.end - r.start).sum()
+    }
+}
+
+/// Sorts a short list of ranges by start (insertion sort: a few dozen entries, and far smaller
+/// code than the generic sort).
+pub fn sort_by_start<T>(items: &mut [T])
+where
+    T: StartKey,
+{
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && items[j - 1].start_key() > items[j].start_key() {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
+/// Something with a start address.
+pub trait StartKey {
+    /// The start address.
+    fn start_key(&self) -> u64;
+}
+
+impl StartKey for Range<u64> {
+    fn start_key(&self) -> u64 {
+        self.start
+    }
+}
+
+impl StartKey for Region {
+    fn start_key(&self) -> u64 {
+        self.start
     }
 }
 

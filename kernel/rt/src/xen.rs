@@ -156,7 +156,7 @@ fn handle_control(
         "reboot" => ShutdownRequest::Reboot,
         other => {
             log::warn!(
-                "control/shutdown = {other:?} is not supported (only poweroff, halt, reboot); ignored"
+                "control/shutdown = \"{other}\" is not supported (only poweroff, halt, reboot); ignored"
             );
             return Ok(None);
         }

@@ -130,7 +130,11 @@ impl<Side> ByteRing<Side> {
                 && fits(layout.prod, 4)
                 && layout.cons.is_multiple_of(4)
                 && layout.prod.is_multiple_of(4),
-            "bad ring layout {layout:?} for a {}-byte region",
+            "bad ring layout (data {} size {} cons {} prod {}) for a {}-byte region",
+            layout.data,
+            layout.size,
+            layout.cons,
+            layout.prod,
             memory.len()
         );
         Self {

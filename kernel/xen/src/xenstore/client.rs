@@ -115,7 +115,11 @@ impl fmt::Display for ErrorKind {
                 None => write!(f, "xenstored answered with message type {msg_type}"),
             },
             ErrorKind::NotANumber(value) => {
-                write!(f, "the value {value:?} is not a decimal number")
+                write!(
+                    f,
+                    "the value \"{}\" is not a decimal number",
+                    value.escape_default()
+                )
             }
             ErrorKind::EventChannel(errno) => {
                 write!(
