@@ -55,7 +55,8 @@ apps() { local d; for d in "$ROOT"/apps/*/Cargo.toml; do basename "$(dirname "$d
 # build_images [APP ...]: release images for the bare-metal target.
 build_images() {
   local args=() app
-  for app in "${@:-$(apps)}"; do args+=(-p "$app"); done
-  say "building images: ${*:-$(apps | tr '\n' ' ')}"
+  [ $# -gt 0 ] || set -- $(apps)
+  for app in "$@"; do args+=(-p "$app"); done
+  say "building images: $*"
   (cd "$ROOT" && cargo build --release --target "$TARGET" "${args[@]}")
 }

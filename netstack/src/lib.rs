@@ -1,10 +1,72 @@
 //! The network stack: smoltcp behind a [`NetDevice`] trait, with async sockets.
 //!
 //! Drivers (netfront in `kernel/xen`, virtio-net in `kernel/virtio`, a TAP device in hosted
-//! mode) implement [`NetDevice`]; the stack, its configuration and the sockets build on it.
+//! mode) implement [`NetDevice`]; the stack, its configuration and the sockets build on it:
+//!
+//! - [`Config`]: a static IPv4 address (and gateway) or DHCP, read from the command-line words
+//!   `ip=ADDR/PREFIX gw=ADDR` or `ip=dhcp`;
+//! - [`Stack`]: the smoltcp interface, its sockets, the device and the DHCPv4 client, polled
+//!   with the current time and answering with its next deadline; ICMP echo requests are
+//!   answered by the interface itself;
+//! - [`UdpSocket`], [`TcpListener`], [`TcpStream`]: async sockets woken by smoltcp;
+//! - [`executor`]: the single-threaded executor that runs the tasks and drives the stack, over
+//!   a [`Platform`] (clock, idle, randomness) that the runtime or the host provides;
+//! - [`sim`]: an in-memory wire and a simulated clock, to run two stacks against each other in
+//!   tests;
+//! - `hosted` (feature `std`): a Linux TAP device and the Linux platform, so the same stack and
+//!   apps run as a process.
+//!
+//! An app in short (the runtime supplies `device` and `platform`):
+//!
+//! ```ignore
+//! let stack = Stack::new(device, Config::Dhcp, platform);
+//! let executor = Executor::new();
+//! let spawner = executor.spawner();
+//! executor.block_on(&stack, platform, async {
+//!     let socket = UdpSocket::bind(&stack, 7)?;
+//!     let mut buffer = [0; 1500];
+//!     loop {
+//!         let (len, peer) = socket.recv_from(&mut buffer).await?;
+//!         socket.send_to(&buffer[..len], peer).await?;
+//!     }
+//! })
+//! ```
+//!
+//! Everything is single-threaded: a [`Stack`] is a cheap, clonable handle (`Rc`), sockets keep
+//! a handle to their stack and release their smoltcp socket when dropped.
 #![no_std]
-#![forbid(unsafe_code)]
+// The kernel build has no unsafe code at all; hosted mode needs a few system calls, kept in
+// one module (`hosted::sys`) that allows it.
+#![cfg_attr(not(feature = "std"), forbid(unsafe_code))]
+#![cfg_attr(feature = "std", deny(unsafe_code))]
 
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod config;
 pub mod device;
+mod error;
+pub mod executor;
+mod phy;
+pub mod sim;
+pub mod stack;
+pub mod tcp;
+mod time;
+pub mod udp;
 
+#[cfg(feature = "std")]
+pub mod hosted;
+
+pub use config::Config;
 pub use device::{DeviceStats, NetDevice};
+pub use error::Error;
+pub use executor::{Executor, Platform, Spawner};
+pub use stack::{SocketBuffers, Stack, StackStats};
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+
+/// The smoltcp address types the API uses, re-exported so apps need not depend on smoltcp.
+pub mod wire {
+    pub use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address, Ipv4Cidr};
+}

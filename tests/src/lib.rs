@@ -272,3 +272,195 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
+
+/// A private network namespace with a TAP device `xtap0` (10.66.0.1/24 on the host side), for
+/// guests that need a real network without touching the machine's own. Removed on drop.
+#[derive(Debug)]
+pub struct NetNs {
+    name: String,
+}
+
+/// The host side's address on the test TAP device.
+pub const NETNS_HOST_IP: &str = "10.66.0.1";
+/// The guest's address on the test network.
+pub const NETNS_GUEST_IP: &str = "10.66.0.2";
+
+impl NetNs {
+    /// Creates `xl-<tag>-<pid>` with `lo` up and `xtap0` configured.
+    pub fn new(tag: &str) -> NetNs {
+        let name = format!("xl-{tag}-{}", std::process::id());
+        let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        let ns = NetNs { name };
+        ns.ip(&["netns", "add", &ns.name]);
+        ns.ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
+        ns.ip(&[
+            "-n", &ns.name, "tuntap", "add", "dev", "xtap0", "mode", "tap",
+        ]);
+        ns.ip(&[
+            "-n",
+            &ns.name,
+            "addr",
+            "add",
+            &format!("{NETNS_HOST_IP}/24"),
+            "dev",
+            "xtap0",
+        ]);
+        ns.ip(&["-n", &ns.name, "link", "set", "xtap0", "up"]);
+        ns
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let out = Command::new("ip")
+            .args(args)
+            .output()
+            .expect("run ip (iproute2)");
+        assert!(
+            out.status.success(),
+            "ip {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A command that runs inside the namespace.
+    pub fn command(&self, program: &str) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", &self.name, program]);
+        command
+    }
+
+    /// Runs `program args` in the namespace and returns (success, stdout + stderr).
+    pub fn run(&self, program: &str, args: &[&str]) -> (bool, String) {
+        let out = self
+            .command(program)
+            .args(args)
+            .output()
+            .expect("run a command in the namespace");
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
+    }
+}
+
+impl Drop for NetNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
+/// A guest that keeps running while the test talks to it.
+#[derive(Debug)]
+pub struct RunningGuest {
+    child: std::process::Child,
+    console: std::sync::Arc<Mutex<String>>,
+    started: Instant,
+}
+
+impl RunningGuest {
+    /// Waits until the console contains `text`; returns the time since QEMU started.
+    #[track_caller]
+    pub fn wait_for(&mut self, text: &str, timeout: Duration) -> Duration {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.console().contains(text) {
+                return self.started.elapsed();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "guest exited ({status}) before printing {text:?}\n--- console ---\n{}",
+                    self.console()
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "{text:?} not printed within {timeout:?}\n--- console ---\n{}",
+                    self.console()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The console so far.
+    pub fn console(&self) -> String {
+        self.console
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace('\r', "")
+    }
+
+    /// Whether QEMU is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Stops QEMU and returns the console.
+    pub fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.console()
+    }
+}
+
+impl Drop for RunningGuest {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Qemu {
+    /// Starts QEMU (optionally inside `netns`) and returns at once.
+    pub fn spawn(&self, netns: Option<&NetNs>) -> RunningGuest {
+        let mut command = match netns {
+            Some(ns) => ns.command("qemu-system-x86_64"),
+            None => Command::new("qemu-system-x86_64"),
+        };
+        let mut child = command
+            .args(self.args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start qemu-system-x86_64");
+        let mut stdout = child.stdout.take().expect("piped stdout");
+        let console = std::sync::Arc::new(Mutex::new(String::new()));
+        let sink = console.clone();
+        std::thread::spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buffer) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push_str(&String::from_utf8_lossy(&buffer[..n]));
+            }
+        });
+        RunningGuest {
+            child,
+            console,
+            started: Instant::now(),
+        }
+    }
+
+    /// A virtio-net NIC on the namespace's TAP device `xtap0`.
+    pub fn tap_nic(self) -> Self {
+        self.arg("-netdev")
+            .arg("tap,id=n0,ifname=xtap0,script=no,downscript=no")
+            .arg("-device")
+            .arg("virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56")
+    }
+}
+
+/// Path of a client script in `tests/clients/`.
+pub fn client(name: &str) -> PathBuf {
+    workspace_root().join("tests/clients").join(name)
+}

@@ -1,1 +1,280 @@
-fn main() {}
+//! `echo`: UDP and TCP echo on port 7 (and ping), as a unikernel image or a Linux process.
+//!
+//! - **Image** (`target_os = "none"`): the runtime boots, hands over the network device and
+//!   the platform, and [`echo::serve`] runs on the executor. The command line configures the
+//!   interface: `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp` (the default).
+//! - **Hosted** (Linux): `echo [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp]
+//!   [--port N] [--verbose]` serves over a TAP interface (default `xtap0`); see `--help`.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+#![forbid(unsafe_code)]
+
+#[cfg(target_os = "none")]
+xenolith_rt::entry!(kernel::main);
+
+/// The image's `main`.
+///
+/// It takes from `xenolith_rt::net` the network device (`open()`: netfront on Xen, virtio-net
+/// elsewhere) and the executor's platform (`platform()`: clock, idle on event channels or the
+/// LAPIC timer, randomness).
+#[cfg(target_os = "none")]
+mod kernel {
+    extern crate alloc;
+
+    use core::fmt;
+    use xenolith_rt::Boot;
+
+    /// Why the image stopped.
+    #[derive(Debug)]
+    pub(crate) enum Error {
+        /// A bad `ip=` or `gw=` on the command line.
+        Config(xenolith_netstack::Error),
+        /// The runtime found no usable network device.
+        Device(alloc::string::String),
+        /// The stack or the server failed.
+        Net(xenolith_netstack::Error),
+    }
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Error::Config(error) => write!(f, "echo: {error}"),
+                Error::Device(error) => write!(f, "echo: no network device: {error}"),
+                Error::Net(error) => write!(f, "echo: {error}"),
+            }
+        }
+    }
+
+    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+        use alloc::string::ToString;
+        use xenolith_netstack::{Config, Executor, Stack};
+
+        let cmdline = boot.cmdline();
+        let config =
+            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
+        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
+        let platform = xenolith_rt::net::platform();
+        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
+        let executor = Executor::new();
+        let options = echo::Options::default();
+        executor
+            .block_on(
+                &stack,
+                platform,
+                echo::serve(&stack, &executor.spawner(), &options),
+            )
+            .map_err(Error::Net)
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() -> std::process::ExitCode {
+    match hosted::run(std::env::args().skip(1)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("echo: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The Linux process: options, a stderr logger, the TAP device and the host platform.
+#[cfg(not(target_os = "none"))]
+mod hosted {
+    use std::io::Read;
+    use std::time::Duration;
+
+    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::{Config, Executor, Stack};
+
+    const USAGE: &str = "\
+usage: echo [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--port N] [--verbose]
+
+Serves the Echo Protocol (RFC 862) on UDP and TCP, and answers ping, over a Linux TAP
+interface (needs root or CAP_NET_ADMIN).
+
+  --tap NAME         TAP interface (default xtap0; created if missing, removed on exit)
+  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
+  --gw ADDR          default gateway on that subnet
+  --dhcp             address from DHCP (the default without --ip)
+  --port N           echo port (default 7)
+  --verbose          log every connection
+
+example:
+  ip tuntap add xtap0 mode tap && ip addr add 10.77.0.1/24 dev xtap0 && ip link set xtap0 up
+  echo --tap xtap0 --ip 10.77.0.2/24 &
+  ping 10.77.0.2";
+
+    /// The command line, parsed.
+    #[derive(Debug, Default, PartialEq, Eq)]
+    pub(crate) struct Args {
+        tap: Option<String>,
+        ip: Option<String>,
+        gw: Option<String>,
+        port: Option<u16>,
+        verbose: bool,
+    }
+
+    pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+        let mut parsed = Args::default();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--tap" => parsed.tap = Some(value("--tap")?),
+                "--ip" => parsed.ip = Some(value("--ip")?),
+                "--gw" => parsed.gw = Some(value("--gw")?),
+                "--port" => {
+                    let text = value("--port")?;
+                    match text.parse::<u16>() {
+                        Ok(port) if port != 0 => parsed.port = Some(port),
+                        _ => return Err(format!("--port {text}: give a port from 1 to 65535")),
+                    }
+                }
+                "--dhcp" => parsed.ip = Some("dhcp".into()),
+                "--verbose" | "-v" => parsed.verbose = true,
+                "--help" | "-h" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+            }
+        }
+        Ok(parsed)
+    }
+
+    pub(crate) fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
+        let args = parse(args)?;
+        let level = if args.verbose {
+            log::LevelFilter::Debug
+        } else {
+            log::LevelFilter::Info
+        };
+        // Fails only if a logger is already set, which nothing else does.
+        let _ = log::set_logger(&StderrLogger);
+        log::set_max_level(level);
+
+        let config = Config::from_lookup(
+            |key| match key {
+                "ip" => args.ip.as_deref(),
+                "gw" => args.gw.as_deref(),
+                _ => None,
+            },
+            Config::Dhcp,
+        )
+        .map_err(|e| {
+            e.to_string()
+                .replacen("ip=", "--ip ", 1)
+                .replacen("gw=", "--gw ", 1)
+        })?;
+        let tap_name = args.tap.as_deref().unwrap_or("xtap0");
+        let tap = TapDevice::open(tap_name, random_mac()).map_err(|e| {
+            format!(
+                "cannot open the TAP interface {tap_name}: {e} (root or CAP_NET_ADMIN is needed)"
+            )
+        })?;
+        let platform =
+            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        log::info!("on TAP interface {}", tap.name());
+        let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
+        let executor = Executor::new();
+        let options = echo::Options {
+            port: args.port.unwrap_or(7),
+            ..echo::Options::default()
+        };
+        executor
+            .block_on(
+                &stack,
+                &platform,
+                echo::serve(&stack, &executor.spawner(), &options),
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// A random, locally administered unicast MAC address (02:xx:xx:xx:xx:xx style).
+    fn random_mac() -> [u8; 6] {
+        let mut mac = [0u8; 6];
+        let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
+        if read.is_err() {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or(Duration::ZERO)
+                .as_nanos();
+            mac.copy_from_slice(&nanos.to_le_bytes()[..6]);
+        }
+        mac[0] = (mac[0] & 0xfe) | 0x02;
+        mac
+    }
+
+    /// `log` to standard error, with the time since the first message.
+    struct StderrLogger;
+
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+    impl log::Log for StderrLogger {
+        fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+            metadata.level() <= log::max_level()
+        }
+
+        fn log(&self, record: &log::Record<'_>) {
+            if self.enabled(record.metadata()) {
+                let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+                // The target is the module path; its crate is enough ("echo: serving ...").
+                let target = record.target();
+                let source = target.split("::").next().unwrap_or(target);
+                eprintln!(
+                    "[{:>4}.{:03} {:<5}] {source}: {}",
+                    elapsed.as_secs(),
+                    elapsed.subsec_millis(),
+                    record.level(),
+                    record.args()
+                );
+            }
+        }
+
+        fn flush(&self) {}
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn args(words: &[&str]) -> Result<Args, String> {
+            parse(words.iter().map(|w| w.to_string()))
+        }
+
+        #[test]
+        fn options() {
+            let parsed = args(&[
+                "--tap",
+                "t1",
+                "--ip",
+                "10.77.0.2/24",
+                "--gw",
+                "10.77.0.1",
+                "-v",
+            ])
+            .unwrap();
+            assert_eq!(parsed.tap.as_deref(), Some("t1"));
+            assert_eq!(parsed.ip.as_deref(), Some("10.77.0.2/24"));
+            assert_eq!(parsed.gw.as_deref(), Some("10.77.0.1"));
+            assert!(parsed.verbose);
+            assert_eq!(args(&["--dhcp"]).unwrap().ip.as_deref(), Some("dhcp"));
+            assert_eq!(args(&["--port", "7007"]).unwrap().port, Some(7007));
+            assert!(
+                args(&["--port", "0"])
+                    .unwrap_err()
+                    .contains("from 1 to 65535")
+            );
+            assert!(args(&["--ip"]).unwrap_err().contains("--ip needs a value"));
+            assert!(args(&["--bogus"]).unwrap_err().contains("unknown argument"));
+            assert!(args(&["--help"]).unwrap_err().starts_with("usage:"));
+        }
+
+        #[test]
+        fn macs_are_local_unicast() {
+            for _ in 0..10 {
+                let mac = random_mac();
+                assert_eq!(mac[0] & 0x03, 0x02);
+            }
+        }
+    }
+}

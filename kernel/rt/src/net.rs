@@ -116,3 +116,38 @@ impl NetDevice for XenNet {
         self.netfront.stats()
     }
 }
+
+/// The runtime as the executor's platform: the clock, sleeping until an interrupt, event
+/// channel or deadline, and randomness. On Xen each wake-up also routes xenstore watch events
+/// and honours `xl shutdown` / `xl reboot` (acknowledged, then the guest powers off or
+/// reboots).
+struct KernelPlatform;
+
+impl xenolith_netstack::Platform for KernelPlatform {
+    fn now(&self) -> core::time::Duration {
+        crate::clock::now()
+    }
+
+    fn idle(&self, deadline: Option<core::time::Duration>) {
+        crate::idle::until(deadline);
+        if crate::xen::platform().is_some() {
+            match crate::xen::poll_shutdown_request() {
+                Ok(Some(crate::xen::ShutdownRequest::PowerOff)) => crate::shutdown::power_off(),
+                Ok(Some(crate::xen::ShutdownRequest::Reboot)) => crate::shutdown::reboot(),
+                Ok(None) => {}
+                Err(e) => log::warn!("xenstore: {e}"),
+            }
+        }
+    }
+
+    fn random_u64(&self) -> u64 {
+        crate::random::u64()
+    }
+}
+
+static PLATFORM: KernelPlatform = KernelPlatform;
+
+/// The executor's platform.
+pub fn platform() -> &'static dyn xenolith_netstack::Platform {
+    &PLATFORM
+}

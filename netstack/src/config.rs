@@ -1,0 +1,334 @@
+//! The interface configuration: a static IPv4 address (with an optional gateway) or DHCP.
+//!
+//! Read from command-line words (DESIGN.md "Configuration"):
+//!
+//! | words | configuration |
+//! |---|---|
+//! | `ip=10.0.0.2/24 gw=10.0.0.1` | static address, default route via `10.0.0.1` |
+//! | `ip=10.0.0.2/24` | static address, no default route (only the local subnet) |
+//! | `ip=dhcp` | DHCPv4: address, gateway and DNS servers from the lease |
+//! | (no `ip=`) | the app's default; a `gw=` then replaces the default's gateway |
+//!
+//! The words are read through a lookup closure (`Cmdline::get` in the kernel, the parsed
+//! options in hosted mode), so this crate does not depend on the runtime. A bad value is an
+//! [`Error`] whose message says what would be valid; nothing is silently ignored.
+
+use alloc::string::String;
+use core::fmt;
+use core::str::FromStr;
+
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+
+use crate::Error;
+
+/// How the interface gets its IPv4 address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Config {
+    /// A fixed address and prefix, and optionally a default gateway on that subnet.
+    Static {
+        /// The interface address and its subnet prefix.
+        address: Ipv4Cidr,
+        /// The default gateway; `None` reaches only the local subnet.
+        gateway: Option<Ipv4Address>,
+    },
+    /// DHCPv4 (RFC 2131): address, gateway and DNS servers from a lease, renewed as it ages.
+    Dhcp,
+}
+
+/// Longest bad value quoted back in an error.
+const MAX_QUOTED: usize = 64;
+
+impl Config {
+    /// Reads `ip=` and `gw=` through `lookup` (which returns a key's value, if present);
+    /// `default` applies when `ip=` is absent.
+    ///
+    /// ```
+    /// use xenolith_netstack::Config;
+    /// let words = |key: &str| match key {
+    ///     "ip" => Some("10.0.0.2/24"),
+    ///     "gw" => Some("10.0.0.1"),
+    ///     _ => None,
+    /// };
+    /// let config = Config::from_lookup(words, Config::Dhcp).unwrap();
+    /// assert_eq!(config.to_string(), "10.0.0.2/24 via 10.0.0.1");
+    /// ```
+    pub fn from_lookup<'a>(
+        lookup: impl Fn(&str) -> Option<&'a str>,
+        default: Config,
+    ) -> Result<Config, Error> {
+        let gateway = lookup("gw").map(parse_gateway).transpose()?;
+        let config = match lookup("ip") {
+            Some("dhcp") => Config::Dhcp,
+            Some(text) => Config::Static {
+                address: parse_address(text)?,
+                gateway: None,
+            },
+            None => default,
+        };
+        match (config, gateway) {
+            (config, None) => Ok(config),
+            (Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
+            (Config::Static { address, .. }, Some(gateway)) => {
+                check_gateway(address, gateway)?;
+                Ok(Config::Static {
+                    address,
+                    gateway: Some(gateway),
+                })
+            }
+        }
+    }
+
+    /// A static configuration, checked as [`from_lookup`](Config::from_lookup) checks one.
+    pub fn new_static(address: Ipv4Cidr, gateway: Option<Ipv4Address>) -> Result<Config, Error> {
+        check_address(address)?;
+        if let Some(gateway) = gateway {
+            check_gateway(address, gateway)?;
+        }
+        Ok(Config::Static { address, gateway })
+    }
+}
+
+impl fmt::Display for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Config::Static {
+                address,
+                gateway: Some(gateway),
+            } => write!(f, "{address} via {gateway}"),
+            Config::Static {
+                address,
+                gateway: None,
+            } => write!(f, "{address} (no gateway)"),
+            Config::Dhcp => write!(f, "dhcp"),
+        }
+    }
+}
+
+fn quoted(text: &str) -> String {
+    text.chars().take(MAX_QUOTED).collect()
+}
+
+/// `ADDRESS/PREFIX`, e.g. `10.0.0.2/24`.
+fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let address =
+        Ipv4Address::from_str(address).map_err(|_| Error::InvalidAddress(quoted(text)))?;
+    let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
+    let prefix = parse_prefix(prefix).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
+    let cidr = Ipv4Cidr::new(address, prefix);
+    check_address(cidr)?;
+    Ok(cidr)
+}
+
+/// A prefix length: 0 to 32 in plain decimal (no sign, no leading zero).
+fn parse_prefix(text: &str) -> Option<u8> {
+    let plain = !text.is_empty()
+        && text.len() <= 2
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    let prefix = text.parse::<u8>().ok().filter(|_| plain)?;
+    (prefix <= 32).then_some(prefix)
+}
+
+/// A host may not use special addresses, nor its subnet's network or broadcast address
+/// (except on /31 and /32, which have neither: RFC 3021).
+fn check_address(cidr: Ipv4Cidr) -> Result<(), Error> {
+    let address = cidr.address();
+    let special = address.is_unspecified()
+        || address.is_loopback()
+        || address.is_multicast()
+        || address.is_broadcast()
+        || (cidr.prefix_len() < 31
+            && (address == cidr.network().address() || Some(address) == cidr.broadcast()));
+    if special {
+        return Err(Error::UnusableAddress(cidr));
+    }
+    Ok(())
+}
+
+fn parse_gateway(text: &str) -> Result<Ipv4Address, Error> {
+    Ipv4Address::from_str(text).map_err(|_| Error::InvalidGateway(quoted(text)))
+}
+
+/// The gateway must be another host on the interface's subnet.
+fn check_gateway(address: Ipv4Cidr, gateway: Ipv4Address) -> Result<(), Error> {
+    let host = Ipv4Cidr::new(gateway, address.prefix_len());
+    if !address.contains_addr(&gateway)
+        || gateway == address.address()
+        || check_address(host).is_err()
+    {
+        return Err(Error::GatewayOutsideSubnet { gateway, address });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    fn parse(ip: Option<&str>, gw: Option<&str>) -> Result<Config, Error> {
+        Config::from_lookup(
+            |key| match key {
+                "ip" => ip,
+                "gw" => gw,
+                _ => None,
+            },
+            DEFAULT,
+        )
+    }
+
+    const DEFAULT: Config = Config::Static {
+        address: Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 10), 24),
+        gateway: Some(Ipv4Address::new(192, 168, 1, 1)),
+    };
+
+    fn cidr(text: &str) -> Ipv4Cidr {
+        let (a, p) = text.split_once('/').unwrap();
+        Ipv4Cidr::new(a.parse().unwrap(), p.parse().unwrap())
+    }
+
+    #[test]
+    fn good_values() {
+        assert_eq!(
+            parse(Some("10.0.0.2/24"), Some("10.0.0.1")),
+            Ok(Config::Static {
+                address: cidr("10.0.0.2/24"),
+                gateway: Some(Ipv4Address::new(10, 0, 0, 1)),
+            })
+        );
+        assert_eq!(
+            parse(Some("10.0.0.2/8"), None),
+            Ok(Config::Static {
+                address: cidr("10.0.0.2/8"),
+                gateway: None,
+            })
+        );
+        assert_eq!(parse(Some("dhcp"), None), Ok(Config::Dhcp));
+        // /31 and /32 have no network or broadcast address.
+        assert!(parse(Some("10.0.0.0/31"), Some("10.0.0.1")).is_ok());
+        assert!(parse(Some("10.0.0.7/32"), None).is_ok());
+        assert!(parse(Some("10.0.0.7/0"), None).is_ok());
+    }
+
+    #[test]
+    fn defaults_apply_without_ip() {
+        assert_eq!(parse(None, None), Ok(DEFAULT));
+        assert_eq!(
+            parse(None, Some("192.168.1.254")),
+            Ok(Config::Static {
+                address: cidr("192.168.1.10/24"),
+                gateway: Some(Ipv4Address::new(192, 168, 1, 254)),
+            })
+        );
+        let dhcp_default = Config::from_lookup(|_| None, Config::Dhcp);
+        assert_eq!(dhcp_default, Ok(Config::Dhcp));
+        let gw_only = Config::from_lookup(|key| (key == "gw").then_some("10.0.0.1"), Config::Dhcp);
+        assert_eq!(gw_only, Err(Error::GatewayWithDhcp));
+    }
+
+    #[test]
+    fn bad_addresses() {
+        let bad = |ip: &str| parse(Some(ip), None).unwrap_err();
+        assert_eq!(bad("10.0.0"), Error::InvalidAddress("10.0.0".into()));
+        assert_eq!(bad("DHCP"), Error::InvalidAddress("DHCP".into()));
+        assert_eq!(bad(""), Error::InvalidAddress("".into()));
+        assert_eq!(
+            bad("10.0.0.256/24"),
+            Error::InvalidAddress("10.0.0.256/24".into())
+        );
+        assert_eq!(bad("10.0.0.2"), Error::MissingPrefix("10.0.0.2".into()));
+        assert_eq!(
+            bad("10.0.0.2/33"),
+            Error::InvalidPrefix("10.0.0.2/33".into())
+        );
+        assert_eq!(bad("10.0.0.2/"), Error::InvalidPrefix("10.0.0.2/".into()));
+        assert_eq!(
+            bad("10.0.0.2/+8"),
+            Error::InvalidPrefix("10.0.0.2/+8".into())
+        );
+        assert_eq!(
+            bad("10.0.0.2/024"),
+            Error::InvalidPrefix("10.0.0.2/024".into())
+        );
+        assert_eq!(
+            bad("10.0.0.2/24/1"),
+            Error::InvalidPrefix("10.0.0.2/24/1".into())
+        );
+        for unusable in [
+            "0.0.0.0/24",
+            "127.0.0.1/8",
+            "224.0.0.1/24",
+            "255.255.255.255/24",
+            "10.0.0.0/24",
+            "10.0.0.255/24",
+        ] {
+            assert_eq!(
+                bad(unusable),
+                Error::UnusableAddress(cidr(unusable)),
+                "{unusable}"
+            );
+        }
+        // Long junk is quoted back shortened.
+        let long = "x".repeat(500);
+        match bad(&long) {
+            Error::InvalidAddress(quoted) => assert_eq!(quoted.len(), MAX_QUOTED),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_gateways() {
+        let bad = |gw: &str| parse(Some("10.0.0.2/24"), Some(gw)).unwrap_err();
+        assert_eq!(bad("router"), Error::InvalidGateway("router".into()));
+        assert_eq!(
+            bad("10.0.0.1/24"),
+            Error::InvalidGateway("10.0.0.1/24".into())
+        );
+        for outside in ["10.0.1.1", "10.0.0.2", "10.0.0.0", "10.0.0.255"] {
+            assert_eq!(
+                bad(outside),
+                Error::GatewayOutsideSubnet {
+                    gateway: outside.parse().unwrap(),
+                    address: cidr("10.0.0.2/24"),
+                },
+                "{outside}"
+            );
+        }
+        assert_eq!(
+            parse(Some("dhcp"), Some("10.0.0.1")),
+            Err(Error::GatewayWithDhcp)
+        );
+    }
+
+    #[test]
+    fn messages_say_what_is_valid() {
+        let message = |ip, gw| parse(ip, gw).unwrap_err().to_string();
+        assert_eq!(
+            message(Some("10.0.0.2"), None),
+            "ip=10.0.0.2 has no prefix length: write ip=10.0.0.2/PREFIX (e.g. ip=10.0.0.2/24) or ip=dhcp"
+        );
+        assert!(message(Some("x"), None).contains("ip=ADDRESS/PREFIX"));
+        assert!(message(Some("10.0.0.2/40"), None).contains("from 0 to 32"));
+        assert!(message(Some("10.0.0.0/24"), None).contains("choose a host inside 10.0.0.0/24"));
+        assert!(
+            message(Some("10.0.0.2/24"), Some("1.2.3.4")).contains("another host on 10.0.0.0/24")
+        );
+        assert!(message(Some("dhcp"), Some("1.2.3.4")).contains("remove gw="));
+    }
+
+    #[test]
+    fn display_and_new_static() {
+        assert_eq!(Config::Dhcp.to_string(), "dhcp");
+        assert_eq!(DEFAULT.to_string(), "192.168.1.10/24 via 192.168.1.1");
+        let no_gw = Config::new_static(cidr("10.1.2.3/16"), None).unwrap();
+        assert_eq!(no_gw.to_string(), "10.1.2.3/16 (no gateway)");
+        assert!(Config::new_static(cidr("10.1.0.0/16"), None).is_err());
+        assert!(
+            Config::new_static(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1))).is_err()
+        );
+    }
+}

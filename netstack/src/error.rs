@@ -1,0 +1,155 @@
+//! The crate's one error type: bad configuration and socket failures, each shown as a sentence
+//! that says what was wrong and what would be valid.
+
+use alloc::string::String;
+use core::fmt;
+
+use smoltcp::wire::{IpEndpoint, Ipv4Address, Ipv4Cidr};
+
+/// Why a configuration was refused or a socket operation failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// `ip=` is neither `dhcp` nor `ADDRESS/PREFIX` with an IPv4 address.
+    InvalidAddress(String),
+    /// `ip=` has an IPv4 address but no `/PREFIX`.
+    MissingPrefix(String),
+    /// The `/PREFIX` of `ip=` is not a number from 0 to 32.
+    InvalidPrefix(String),
+    /// `ip=` names an address no host may have: unspecified, loopback, multicast, broadcast, or
+    /// the network or broadcast address of its own subnet.
+    UnusableAddress(Ipv4Cidr),
+    /// `gw=` is not an IPv4 address.
+    InvalidGateway(String),
+    /// `gw=` is not a host on the subnet of `ip=`, or is the address itself.
+    GatewayOutsideSubnet {
+        /// The gateway asked for.
+        gateway: Ipv4Address,
+        /// The interface address and subnet.
+        address: Ipv4Cidr,
+    },
+    /// `gw=` was given with `ip=dhcp` (DHCP provides the gateway).
+    GatewayWithDhcp,
+    /// The device's MAC address is a multicast or broadcast address.
+    InvalidMac([u8; 6]),
+    /// Port 0 was asked for where a fixed port is needed.
+    PortZero,
+    /// The port is already bound by another socket of the same protocol.
+    PortInUse {
+        /// `"UDP"` or `"TCP"`.
+        protocol: &'static str,
+        /// The port.
+        port: u16,
+    },
+    /// A listener needs a backlog of at least one socket.
+    ZeroBacklog,
+    /// The destination cannot be reached: no local address yet, or no route to it.
+    Unreachable(IpEndpoint),
+    /// A datagram is larger than the MTU (there is no IP fragmentation) or than the socket's
+    /// send buffer: it could never be sent.
+    DatagramTooLarge {
+        /// The datagram's length.
+        len: usize,
+        /// The largest datagram the socket can send.
+        largest: usize,
+    },
+    /// A received datagram did not fit into the caller's buffer and was dropped.
+    DatagramTruncated {
+        /// The datagram's length.
+        len: usize,
+        /// The caller's buffer size.
+        capacity: usize,
+    },
+    /// A connection attempt was refused or not answered.
+    ConnectFailed(IpEndpoint),
+    /// The connection was reset by the peer, or aborted after the peer stopped answering.
+    ConnectionReset,
+    /// Data was written after [`close`](crate::TcpStream::close), or after the connection ended.
+    NotWritable,
+    /// A timer set with [`Stack::timeout`](crate::Stack::timeout) expired first.
+    TimedOut,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidAddress(value) => write!(
+                f,
+                "ip={value} is not understood: write ip=ADDRESS/PREFIX (e.g. ip=10.0.0.2/24) or ip=dhcp"
+            ),
+            Error::MissingPrefix(value) => write!(
+                f,
+                "ip={value} has no prefix length: write ip={value}/PREFIX (e.g. ip={value}/24) or ip=dhcp"
+            ),
+            Error::InvalidPrefix(value) => write!(
+                f,
+                "ip={value} has a bad prefix length: it must be a number from 0 to 32 (e.g. /24)"
+            ),
+            Error::UnusableAddress(cidr) => write!(
+                f,
+                "ip={cidr} is not a host address (it is unspecified, loopback, multicast, broadcast, \
+                 or the network or broadcast address of its subnet): choose a host inside {}",
+                cidr.network()
+            ),
+            Error::InvalidGateway(value) => write!(
+                f,
+                "gw={value} is not an IPv4 address: write gw=ADDRESS (e.g. gw=10.0.0.1) or leave it out"
+            ),
+            Error::GatewayOutsideSubnet { gateway, address } => write!(
+                f,
+                "gw={gateway} cannot be the gateway for ip={address}: it must be another host on {}",
+                address.network()
+            ),
+            Error::GatewayWithDhcp => write!(
+                f,
+                "gw= cannot be combined with ip=dhcp: DHCP provides the gateway; remove gw= or give \
+                 a static ip=ADDRESS/PREFIX"
+            ),
+            Error::InvalidMac(mac) => write!(
+                f,
+                "the device's MAC address {} is not a unicast address: configure the NIC with a \
+                 unicast MAC (first byte even, e.g. 02:xx:xx:xx:xx:xx)",
+                smoltcp::wire::EthernetAddress(*mac)
+            ),
+            Error::PortZero => write!(
+                f,
+                "port 0 cannot be listened on: choose a port from 1 to 65535"
+            ),
+            Error::PortInUse { protocol, port } => write!(
+                f,
+                "{protocol} port {port} is already in use by another socket: drop that socket first \
+                 or choose another port"
+            ),
+            Error::ZeroBacklog => write!(f, "a TCP listener needs a backlog of at least 1"),
+            Error::Unreachable(endpoint) => write!(
+                f,
+                "{endpoint} is not reachable: the interface has no address yet (DHCP not done?) or \
+                 no route to it (set gw=)"
+            ),
+            Error::DatagramTooLarge { len, largest } => write!(
+                f,
+                "a {len}-byte datagram cannot be sent: at most {largest} bytes fit the MTU (no IP \
+                 fragmentation) and the socket's send buffer"
+            ),
+            Error::DatagramTruncated { len, capacity } => write!(
+                f,
+                "a {len}-byte datagram was dropped because the receive buffer holds only {capacity} \
+                 bytes: receive into a larger buffer"
+            ),
+            Error::ConnectFailed(endpoint) => write!(
+                f,
+                "connecting to {endpoint} failed: the peer refused or did not answer"
+            ),
+            Error::ConnectionReset => write!(
+                f,
+                "the connection was reset by the peer, or aborted after the peer stopped answering"
+            ),
+            Error::NotWritable => write!(
+                f,
+                "the connection is closed for writing (closed locally, or no longer established)"
+            ),
+            Error::TimedOut => write!(f, "the operation timed out"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

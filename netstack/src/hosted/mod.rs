@@ -1,0 +1,158 @@
+//! Hosted mode: the stack and the apps as a Linux process, over a TAP interface.
+//!
+//! [`TapDevice`] is a [`NetDevice`] on `/dev/net/tun` (`IFF_TAP | IFF_NO_PI`: one Ethernet
+//! frame per `read`/`write`, no header); [`HostPlatform`] is the [`Platform`]: the clock is
+//! `std::time::Instant`, idling is `poll(2)` on the TAP descriptor with the deadline as
+//! timeout, and randomness comes from `/dev/urandom`.
+//!
+//! Opening a TAP interface needs `CAP_NET_ADMIN` (root), unless the interface was created
+//! beforehand for the user (`ip tuntap add NAME mode tap user USER`). The host side of the
+//! interface is an ordinary Linux interface: give it an address on the stack's subnet and
+//! bring it up (`ip addr add 10.77.0.1/24 dev NAME; ip link set NAME up`).
+
+mod sys;
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::string::String;
+use std::time::{Duration, Instant};
+
+use crate::{DeviceStats, NetDevice, Platform};
+
+/// A Linux TAP interface as a [`NetDevice`].
+#[derive(Debug)]
+pub struct TapDevice {
+    file: File,
+    name: String,
+    mac: [u8; 6],
+    stats: DeviceStats,
+}
+
+impl TapDevice {
+    /// Attaches to the TAP interface `name` (created if it does not exist; it then disappears
+    /// when the process ends). The stack gets the MAC address `mac`.
+    pub fn open(name: &str, mac: [u8; 6]) -> io::Result<TapDevice> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open("/dev/net/tun")?;
+        let name = sys::attach_tap(file.as_fd(), name)?;
+        Ok(TapDevice {
+            file,
+            name,
+            mac,
+            stats: DeviceStats::default(),
+        })
+    }
+
+    /// The interface's name, as the kernel knows it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A second descriptor for the interface, for [`HostPlatform`] to wait on.
+    pub fn wait_handle(&self) -> io::Result<OwnedFd> {
+        self.file.as_fd().try_clone_to_owned()
+    }
+}
+
+impl NetDevice for TapDevice {
+    fn mac_address(&self) -> [u8; 6] {
+        self.mac
+    }
+
+    fn receive(&mut self, buffer: &mut [u8]) -> Option<usize> {
+        loop {
+            return match self.file.read(buffer) {
+                Ok(0) => None,
+                Ok(len) => {
+                    self.stats.rx_frames += 1;
+                    Some(len)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+                Err(_) => {
+                    self.stats.errors += 1;
+                    None
+                }
+            };
+        }
+    }
+
+    fn can_transmit(&self) -> bool {
+        true
+    }
+
+    fn transmit(&mut self, frame: &[u8]) -> bool {
+        match self.file.write(frame) {
+            Ok(len) if len == frame.len() => {
+                self.stats.tx_frames += 1;
+                true
+            }
+            // Short write, full queue (the host side is down or not reading), or an error.
+            _ => {
+                self.stats.tx_dropped += 1;
+                false
+            }
+        }
+    }
+
+    fn flush(&mut self) {}
+
+    fn is_up(&self) -> bool {
+        true
+    }
+
+    fn stats(&self) -> DeviceStats {
+        self.stats
+    }
+}
+
+/// The Linux [`Platform`]: monotonic clock, `poll(2)` on the TAP descriptor, `/dev/urandom`.
+#[derive(Debug)]
+pub struct HostPlatform {
+    start: Instant,
+    tap: OwnedFd,
+    urandom: File,
+}
+
+impl HostPlatform {
+    /// A platform that wakes up when `tap` has a frame; time zero is now.
+    pub fn new(tap: &TapDevice) -> io::Result<HostPlatform> {
+        Ok(HostPlatform {
+            start: Instant::now(),
+            tap: tap.wait_handle()?,
+            urandom: File::open("/dev/urandom")?,
+        })
+    }
+}
+
+impl Platform for HostPlatform {
+    fn now(&self) -> Duration {
+        self.start.elapsed()
+    }
+
+    fn idle(&self, deadline: Option<Duration>) {
+        let timeout = deadline.map(|deadline| deadline.saturating_sub(self.now()));
+        if timeout == Some(Duration::ZERO) {
+            return;
+        }
+        // A failed poll (EBADF, ENOMEM) would fail again at once: sleep a little instead of
+        // spinning, and let the deadline logic go on.
+        if sys::wait_readable(self.tap.as_fd(), timeout).is_err() {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn random_u64(&self) -> u64 {
+        let mut bytes = [0; 8];
+        // /dev/urandom does not fail once open; fall back on the clock if it somehow does.
+        match (&self.urandom).read_exact(&mut bytes) {
+            Ok(()) => u64::from_ne_bytes(bytes),
+            Err(_) => self.start.elapsed().as_nanos() as u64 ^ 0x9e37_79b9_7f4a_7c15,
+        }
+    }
+}

@@ -1,0 +1,675 @@
+//! The [`Stack`]: one interface (smoltcp `Interface`), its sockets, its device, its address
+//! configuration (static or DHCPv4) and its timers.
+//!
+//! The stack is passive: [`Stack::poll`] is called with the time since boot (by the
+//! [`executor`](crate::executor), or by hand), moves frames between the device and the
+//! sockets, runs the DHCP client and the timers, wakes the tasks whose sockets or timers
+//! became ready, and returns the time at which it wants to be polled again. Time is passed
+//! in, never read (STYLE.md), so tests drive it with a simulated clock.
+//!
+//! A [`Stack`] is a handle (`Rc`): clones share one stack, and every socket keeps a clone.
+//! The state sits in a `RefCell`, borrowed only inside a socket call or a poll, never across
+//! an `await`, so a borrow conflict cannot happen in a single-threaded program.
+//!
+//! Closing: a dropped [`TcpStream`](crate::TcpStream) whose connection is still open is closed
+//! gracefully (FIN after the queued data) and lingers in the socket set until the connection
+//! has ended or [`LINGER`] has passed (then it is aborted with a RST); a dropped UDP socket or
+//! listener is released at once.
+
+use alloc::boxed::Box;
+use alloc::rc::Rc;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll, Waker};
+use core::time::Duration;
+
+use smoltcp::iface::{self, Interface, SocketHandle, SocketSet};
+use smoltcp::socket::{dhcpv4, tcp};
+use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv4Cidr};
+
+use crate::phy::Adapter;
+use crate::time::{instant, since_boot};
+use crate::{Config, DeviceStats, Error, NetDevice, Platform};
+
+/// How long a dropped, still-open TCP connection may take to close before it is aborted.
+pub const LINGER: Duration = Duration::from_secs(30);
+
+/// Socket buffer sizes for the sockets a stack creates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SocketBuffers {
+    /// TCP receive buffer, bytes (the advertised window).
+    pub tcp_rx: usize,
+    /// TCP send buffer, bytes.
+    pub tcp_tx: usize,
+    /// UDP receive buffer, payload bytes.
+    pub udp_rx: usize,
+    /// UDP send buffer, payload bytes.
+    pub udp_tx: usize,
+    /// UDP datagrams each UDP buffer holds at most.
+    pub udp_datagrams: usize,
+}
+
+impl Default for SocketBuffers {
+    /// TCP 16 KiB each way (a full window keeps a bulk transfer moving, even under QEMU TCG);
+    /// UDP 8 KiB and 16 datagrams each way.
+    fn default() -> Self {
+        SocketBuffers {
+            tcp_rx: 16 * 1024,
+            tcp_tx: 16 * 1024,
+            udp_rx: 8 * 1024,
+            udp_tx: 8 * 1024,
+            udp_datagrams: 16,
+        }
+    }
+}
+
+/// Counters, for the console and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StackStats {
+    /// Calls to [`Stack::poll`].
+    pub polls: u64,
+    /// TCP connections accepted by listeners.
+    pub tcp_accepted: u64,
+    /// Outgoing TCP connections established.
+    pub tcp_connected: u64,
+    /// DHCP leases acquired or changed.
+    pub dhcp_leases: u64,
+    /// DHCP leases lost (expired without renewal).
+    pub dhcp_losses: u64,
+    /// smoltcp sockets in use (listeners count one per backlog slot).
+    pub sockets: usize,
+    /// Closed TCP streams still finishing their connection.
+    pub lingering: usize,
+    /// The device's own counters.
+    pub device: DeviceStats,
+}
+
+/// A network interface with its sockets. See the [module docs](self).
+#[derive(Clone)]
+pub struct Stack {
+    inner: Rc<RefCell<Inner>>,
+}
+
+/// The state behind a [`Stack`] handle.
+pub(crate) struct Inner {
+    pub(crate) iface: Interface,
+    pub(crate) sockets: SocketSet<'static>,
+    pub(crate) device: Adapter,
+    config: Config,
+    dhcp: Option<SocketHandle>,
+    dns_servers: Vec<Ipv4Address>,
+    /// The time of the last poll (or of creation).
+    pub(crate) now: Duration,
+    pub(crate) buffers: SocketBuffers,
+    /// Bound UDP ports, and ports with a TCP listener.
+    pub(crate) udp_ports: Vec<u16>,
+    pub(crate) tcp_ports: Vec<u16>,
+    /// Dropped TCP sockets still closing, with the time they are aborted at.
+    lingering: Vec<(SocketHandle, Duration)>,
+    /// Timer slots: deadline and the waker of the task waiting for it.
+    timers: Vec<Option<(Duration, Option<Waker>)>>,
+    /// Tasks waiting for an address ([`Stack::wait_configured`]).
+    config_waiters: Vec<Waker>,
+    /// State of the ephemeral port generator (xorshift).
+    port_state: u32,
+    pub(crate) stats: StackStats,
+}
+
+impl Stack {
+    /// A stack over `device`, configured statically or by DHCP, with default socket buffers.
+    ///
+    /// Fails if the device's MAC address is not a unicast address, or a static configuration
+    /// fails the checks of [`Config::new_static`].
+    pub fn new(
+        device: Box<dyn NetDevice>,
+        config: Config,
+        platform: &dyn Platform,
+    ) -> Result<Stack, Error> {
+        Stack::with_buffers(device, config, SocketBuffers::default(), platform)
+    }
+
+    /// A stack whose sockets get `buffers`.
+    pub fn with_buffers(
+        device: Box<dyn NetDevice>,
+        config: Config,
+        buffers: SocketBuffers,
+        platform: &dyn Platform,
+    ) -> Result<Stack, Error> {
+        let mac = EthernetAddress(device.mac_address());
+        if !mac.is_unicast() {
+            return Err(Error::InvalidMac(mac.0));
+        }
+        // A `Config::Static` built by hand has not been through the parser's checks (and
+        // smoltcp panics on a non-unicast address).
+        if let Config::Static { address, gateway } = config {
+            Config::new_static(address, gateway)?;
+        }
+        let now = platform.now();
+        let mut device = Adapter::new(device);
+        let mut iface_config = iface::Config::new(HardwareAddress::Ethernet(mac));
+        iface_config.random_seed = platform.random_u64();
+        let mut iface = Interface::new(iface_config, &mut device, instant(now));
+        let mut sockets = SocketSet::new(Vec::new());
+        let mut dhcp = None;
+        match config {
+            Config::Static { address, gateway } => {
+                set_address(&mut iface, Some(address), gateway);
+            }
+            Config::Dhcp => {
+                dhcp = Some(sockets.add(dhcpv4::Socket::new()));
+            }
+        }
+        // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
+        let port_state = (platform.random_u64() as u32) | 1;
+        log::info!("interface {mac}, {config}");
+        Ok(Stack {
+            inner: Rc::new(RefCell::new(Inner {
+                iface,
+                sockets,
+                device,
+                config,
+                dhcp,
+                dns_servers: Vec::new(),
+                now,
+                buffers,
+                udp_ports: Vec::new(),
+                tcp_ports: Vec::new(),
+                lingering: Vec::new(),
+                timers: Vec::new(),
+                config_waiters: Vec::new(),
+                port_state,
+                stats: StackStats::default(),
+            })),
+        })
+    }
+
+    /// Runs the stack at time `now` (since boot): receives and answers frames, transmits what
+    /// the sockets queued, runs the DHCP client and the timers, wakes the tasks that can make
+    /// progress. Returns when it wants to run next (`None`: only when a frame arrives).
+    pub fn poll(&self, now: Duration) -> Option<Duration> {
+        let mut wake = Vec::new();
+        let deadline = {
+            let mut guard = self.inner.borrow_mut();
+            let inner = &mut *guard;
+            // Time never goes backwards for smoltcp, whatever the platform clock does.
+            let now = now.max(inner.now);
+            inner.now = now;
+            let timestamp = instant(now);
+            inner
+                .iface
+                .poll(timestamp, &mut inner.device, &mut inner.sockets);
+            inner.device.device.flush();
+            inner.poll_dhcp(&mut wake);
+            inner.reap_lingering(now);
+            let timers = inner.expire_timers(now, &mut wake);
+            let stack = inner
+                .iface
+                .poll_at(timestamp, &inner.sockets)
+                .map(since_boot);
+            inner.stats.polls += 1;
+            match (timers, stack) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            }
+        };
+        // Wake outside the borrow: a waker is foreign code.
+        for waker in wake {
+            waker.wake();
+        }
+        deadline
+    }
+
+    /// The configuration the stack was created with.
+    pub fn config(&self) -> Config {
+        self.inner.borrow().config
+    }
+
+    /// The interface's IPv4 address and subnet, once it has one.
+    pub fn ipv4_cidr(&self) -> Option<Ipv4Cidr> {
+        self.inner
+            .borrow()
+            .iface
+            .ip_addrs()
+            .iter()
+            .find_map(|cidr| match cidr {
+                IpCidr::Ipv4(cidr) => Some(*cidr),
+                // Only if another crate turns on smoltcp's IPv6.
+                #[allow(unreachable_patterns)]
+                _ => None,
+            })
+    }
+
+    /// The default gateway, if there is one.
+    pub fn gateway(&self) -> Option<Ipv4Address> {
+        let inner = self.inner.borrow();
+        let route = inner.iface.routes().get_default_ipv4_route()?;
+        match route.via_router {
+            IpAddress::Ipv4(router) => Some(router),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// DNS servers from the DHCP lease (empty with a static configuration).
+    pub fn dns_servers(&self) -> Vec<Ipv4Address> {
+        self.inner.borrow().dns_servers.clone()
+    }
+
+    /// The interface's MAC address.
+    pub fn mac_address(&self) -> [u8; 6] {
+        self.inner.borrow().device.device.mac_address()
+    }
+
+    /// Waits until the interface has an IPv4 address (at once with a static configuration;
+    /// with DHCP, when the first lease arrives) and returns it.
+    pub async fn wait_configured(&self) -> Ipv4Cidr {
+        core::future::poll_fn(|cx| match self.ipv4_cidr() {
+            Some(cidr) => Poll::Ready(cidr),
+            None => {
+                let mut inner = self.inner.borrow_mut();
+                if !inner.config_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                    inner.config_waiters.push(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// The time of the stack's last poll, since boot.
+    pub fn now(&self) -> Duration {
+        self.inner.borrow().now
+    }
+
+    /// A future that completes `duration` after the stack's current time.
+    pub fn sleep(&self, duration: Duration) -> Sleep {
+        self.sleep_until(self.now().saturating_add(duration))
+    }
+
+    /// A future that completes at `deadline` (time since boot).
+    pub fn sleep_until(&self, deadline: Duration) -> Sleep {
+        Sleep {
+            stack: self.clone(),
+            deadline,
+            slot: None,
+        }
+    }
+
+    /// Runs `future` for at most `duration`: its output, or [`Error::TimedOut`] (the future is
+    /// then dropped, which releases whatever it held).
+    pub async fn timeout<F: Future>(
+        &self,
+        duration: Duration,
+        future: F,
+    ) -> Result<F::Output, Error> {
+        let mut future = core::pin::pin!(future);
+        let mut sleep = core::pin::pin!(self.sleep(duration));
+        core::future::poll_fn(|cx| {
+            if let Poll::Ready(output) = future.as_mut().poll(cx) {
+                return Poll::Ready(Ok(output));
+            }
+            match sleep.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Err(Error::TimedOut)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await
+    }
+
+    /// Buffer sizes for the sockets created from now on.
+    pub fn set_socket_buffers(&self, buffers: SocketBuffers) {
+        self.inner.borrow_mut().buffers = buffers;
+    }
+
+    /// The counters.
+    pub fn stats(&self) -> StackStats {
+        let inner = self.inner.borrow();
+        StackStats {
+            sockets: inner.sockets.iter().count(),
+            lingering: inner.lingering.len(),
+            device: inner.device.device.stats(),
+            ..inner.stats
+        }
+    }
+
+    /// Runs `f` on the stack's state (sockets use this; never held across an `await`).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        f(&mut self.inner.borrow_mut())
+    }
+}
+
+impl fmt::Debug for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = self.inner.borrow();
+        f.debug_struct("Stack")
+            .field("config", &inner.config)
+            .field("addresses", &inner.iface.ip_addrs())
+            .field("now", &inner.now)
+            .field("stats", &inner.stats)
+            .finish()
+    }
+}
+
+/// Replaces the interface address and default route.
+fn set_address(iface: &mut Interface, address: Option<Ipv4Cidr>, gateway: Option<Ipv4Address>) {
+    iface.update_ip_addrs(|addrs| {
+        addrs.clear();
+        if let Some(address) = address {
+            // Room for IFACE_MAX_ADDR_COUNT (2) addresses; we hold one.
+            let _ = addrs.push(IpCidr::Ipv4(address));
+        }
+    });
+    let routes = iface.routes_mut();
+    routes.remove_default_ipv4_route();
+    if let Some(gateway) = gateway {
+        // The route table holds IFACE_MAX_ROUTE_COUNT (2) routes; this is the only one.
+        let _ = routes.add_default_ipv4_route(gateway);
+    }
+}
+
+impl Inner {
+    /// Applies DHCP events: a new or changed lease sets the address and default route, a lost
+    /// lease removes them.
+    fn poll_dhcp(&mut self, wake: &mut Vec<Waker>) {
+        let Some(handle) = self.dhcp else { return };
+        match self.sockets.get_mut::<dhcpv4::Socket<'_>>(handle).poll() {
+            None => {}
+            Some(dhcpv4::Event::Configured(lease)) => {
+                match lease.router {
+                    Some(router) => log::info!(
+                        "DHCP: address {}, gateway {router}, from server {}",
+                        lease.address,
+                        lease.server.address
+                    ),
+                    None => log::info!(
+                        "DHCP: address {}, no gateway, from server {}",
+                        lease.address,
+                        lease.server.address
+                    ),
+                }
+                set_address(&mut self.iface, Some(lease.address), lease.router);
+                self.dns_servers = lease.dns_servers.iter().copied().collect();
+                self.stats.dhcp_leases += 1;
+                wake.append(&mut self.config_waiters);
+            }
+            Some(dhcpv4::Event::Deconfigured) => {
+                // The client also reports this when it starts, before any lease.
+                if self.iface.ip_addrs().is_empty() {
+                    return;
+                }
+                log::warn!("DHCP: lease lost; no address until a new lease");
+                set_address(&mut self.iface, None, None);
+                self.dns_servers.clear();
+                self.stats.dhcp_losses += 1;
+            }
+        }
+    }
+
+    /// Removes lingering TCP sockets whose connection has ended; aborts those past their time.
+    fn reap_lingering(&mut self, now: Duration) {
+        let sockets = &mut self.sockets;
+        self.lingering.retain(|&(handle, abort_at)| {
+            let socket = sockets.get_mut::<tcp::Socket<'_>>(handle);
+            match socket.state() {
+                // TIME-WAIT only guards against stray segments of the old connection; the
+                // socket is not needed for that (smoltcp answers strays with a RST).
+                tcp::State::Closed | tcp::State::TimeWait => {
+                    sockets.remove(handle);
+                    false
+                }
+                _ => {
+                    if now >= abort_at {
+                        // Sends a RST at the next poll; removed as Closed after that.
+                        socket.abort();
+                    }
+                    true
+                }
+            }
+        });
+    }
+
+    /// Collects the wakers of expired timers; returns the earliest remaining deadline.
+    fn expire_timers(&mut self, now: Duration, wake: &mut Vec<Waker>) -> Option<Duration> {
+        let mut next: Option<Duration> = None;
+        for (deadline, waker) in self.timers.iter_mut().flatten() {
+            if *deadline <= now {
+                wake.extend(waker.take());
+            } else {
+                next = Some(next.map_or(*deadline, |n| n.min(*deadline)));
+            }
+        }
+        next
+    }
+
+    /// Hands a dropped TCP socket over to the linger list, or removes it if it is done.
+    pub(crate) fn release_tcp(&mut self, handle: SocketHandle) {
+        let socket = self.sockets.get_mut::<tcp::Socket<'_>>(handle);
+        match socket.state() {
+            tcp::State::Closed | tcp::State::TimeWait | tcp::State::Listen => {
+                self.sockets.remove(handle);
+            }
+            _ => {
+                socket.close();
+                self.lingering
+                    .push((handle, self.now.saturating_add(LINGER)));
+            }
+        }
+    }
+
+    /// Aborts a TCP socket (a RST at the next poll) and removes it once that is sent.
+    pub(crate) fn abort_tcp(&mut self, handle: SocketHandle) {
+        let socket = self.sockets.get_mut::<tcp::Socket<'_>>(handle);
+        match socket.state() {
+            tcp::State::Closed | tcp::State::Listen => {
+                self.sockets.remove(handle);
+            }
+            _ => {
+                socket.abort();
+                self.lingering.push((handle, self.now));
+            }
+        }
+    }
+
+    /// Whether `address` is on a local subnet, or a default route exists (and the interface
+    /// has an address to send from).
+    pub(crate) fn reachable(&self, address: &IpAddress) -> bool {
+        let addrs = self.iface.ip_addrs();
+        let on_link = addrs.iter().any(|cidr| cidr.contains_addr(address));
+        let broadcast = matches!(address, IpAddress::Ipv4(a) if a.is_broadcast());
+        let routed = self.iface.routes().get_default_ipv4_route().is_some();
+        on_link || (!addrs.is_empty() && (routed || broadcast))
+    }
+
+    /// An ephemeral port (49152..=65535) no UDP socket is bound to.
+    pub(crate) fn ephemeral_port(&mut self) -> u16 {
+        loop {
+            // xorshift32: full period over non-zero states.
+            let mut x = self.port_state;
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            self.port_state = x;
+            let port = 49152 + (x % 16384) as u16;
+            if !self.udp_ports.contains(&port) {
+                return port;
+            }
+        }
+    }
+}
+
+/// The future of [`Stack::sleep`] and [`Stack::sleep_until`].
+pub struct Sleep {
+    stack: Stack,
+    deadline: Duration,
+    /// The timer slot this sleep registered, once polled.
+    slot: Option<usize>,
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut inner = this.stack.inner.borrow_mut();
+        if inner.now >= this.deadline {
+            if let Some(slot) = this.slot.take() {
+                inner.timers[slot] = None;
+            }
+            return Poll::Ready(());
+        }
+        let entry = Some((this.deadline, Some(cx.waker().clone())));
+        match this.slot {
+            Some(slot) => inner.timers[slot] = entry,
+            None => {
+                let slot = match inner.timers.iter().position(Option::is_none) {
+                    Some(free) => free,
+                    None => {
+                        inner.timers.push(None);
+                        inner.timers.len() - 1
+                    }
+                };
+                inner.timers[slot] = entry;
+                this.slot = Some(slot);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.stack.inner.borrow_mut().timers[slot] = None;
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{SimPlatform, Wire};
+    use alloc::vec;
+    use smoltcp::phy::ChecksumCapabilities;
+    use smoltcp::wire::{
+        ArpOperation, ArpPacket, ArpRepr, EthernetFrame, EthernetProtocol, EthernetRepr,
+        Icmpv4Packet, Icmpv4Repr, IpProtocol, Ipv4Packet, Ipv4Repr,
+    };
+
+    const PEER: Ipv4Address = Ipv4Address::new(10, 0, 0, 1);
+    const US: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
+
+    fn frame(
+        dst: EthernetAddress,
+        src: EthernetAddress,
+        ethertype: EthernetProtocol,
+        payload_len: usize,
+    ) -> Vec<u8> {
+        let repr = EthernetRepr {
+            src_addr: src,
+            dst_addr: dst,
+            ethertype,
+        };
+        let mut bytes = vec![0; repr.buffer_len() + payload_len];
+        repr.emit(&mut EthernetFrame::new_unchecked(&mut bytes[..]));
+        bytes
+    }
+
+    /// The interface answers ARP and ICMP echo requests by itself (no socket).
+    #[test]
+    fn answers_arp_and_ping() {
+        let wire = Wire::new();
+        let platform = SimPlatform::new(&wire, 3);
+        let (mut peer, end) = wire.ends();
+        let peer_mac = EthernetAddress(peer.mac_address());
+        let our_mac = EthernetAddress(end.mac_address());
+        let config = Config::new_static(Ipv4Cidr::new(US, 24), None).unwrap();
+        let stack = Stack::new(Box::new(end), config, &platform).unwrap();
+
+        let arp = ArpRepr::EthernetIpv4 {
+            operation: ArpOperation::Request,
+            source_hardware_addr: peer_mac,
+            source_protocol_addr: PEER,
+            target_hardware_addr: EthernetAddress([0; 6]),
+            target_protocol_addr: US,
+        };
+        let mut request = frame(
+            EthernetAddress::BROADCAST,
+            peer_mac,
+            EthernetProtocol::Arp,
+            arp.buffer_len(),
+        );
+        arp.emit(&mut ArpPacket::new_unchecked(
+            EthernetFrame::new_unchecked(&mut request[..]).payload_mut(),
+        ));
+        assert!(peer.transmit(&request));
+
+        let echo = Icmpv4Repr::EchoRequest {
+            ident: 0x1234,
+            seq_no: 7,
+            data: b"xenolith",
+        };
+        let ip = Ipv4Repr {
+            src_addr: PEER,
+            dst_addr: US,
+            next_header: IpProtocol::Icmp,
+            payload_len: echo.buffer_len(),
+            hop_limit: 64,
+        };
+        let checksums = ChecksumCapabilities::default();
+        let mut ping = frame(
+            our_mac,
+            peer_mac,
+            EthernetProtocol::Ipv4,
+            ip.buffer_len() + echo.buffer_len(),
+        );
+        {
+            let mut ethernet = EthernetFrame::new_unchecked(&mut ping[..]);
+            let mut packet = Ipv4Packet::new_unchecked(ethernet.payload_mut());
+            ip.emit(&mut packet, &checksums);
+            echo.emit(
+                &mut Icmpv4Packet::new_unchecked(packet.payload_mut()),
+                &checksums,
+            );
+        }
+        assert!(peer.transmit(&ping));
+        stack.poll(Duration::from_millis(1));
+
+        let mut buffer = vec![0; 1514];
+        let len = peer.receive(&mut buffer).expect("an ARP reply");
+        let reply = EthernetFrame::new_checked(&buffer[..len]).unwrap();
+        assert_eq!(reply.ethertype(), EthernetProtocol::Arp);
+        let arp = ArpRepr::parse(&ArpPacket::new_checked(reply.payload()).unwrap()).unwrap();
+        assert!(matches!(
+            arp,
+            ArpRepr::EthernetIpv4 { operation: ArpOperation::Reply, source_hardware_addr, source_protocol_addr, .. }
+                if source_hardware_addr == our_mac && source_protocol_addr == US
+        ));
+
+        let len = peer.receive(&mut buffer).expect("an ICMP echo reply");
+        let reply = EthernetFrame::new_checked(&buffer[..len]).unwrap();
+        assert_eq!(reply.dst_addr(), peer_mac);
+        let packet = Ipv4Packet::new_checked(reply.payload()).unwrap();
+        assert_eq!((packet.src_addr(), packet.dst_addr()), (US, PEER));
+        let icmp = Icmpv4Packet::new_checked(packet.payload()).unwrap();
+        assert_eq!(
+            Icmpv4Repr::parse(&icmp, &checksums).unwrap(),
+            Icmpv4Repr::EchoReply {
+                ident: 0x1234,
+                seq_no: 7,
+                data: b"xenolith",
+            }
+        );
+        assert_eq!(stack.stats().device.rx_frames, 2);
+    }
+}

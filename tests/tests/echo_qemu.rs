@@ -1,0 +1,81 @@
+//! The echo unikernel under QEMU with virtio-net on a TAP device in a private network
+//! namespace: ping, UDP echo, a 10 MB TCP echo with checksums, many connections at once, and
+//! DHCP against dnsmasq. Talks to the guest with real clients (ping, a Python socket client).
+
+use std::time::Duration;
+use xenolith_tests::{NETNS_GUEST_IP, NETNS_HOST_IP, NetNs, Qemu, client, image};
+
+fn echo_guest(ns: &NetNs, cmdline: &str) -> xenolith_tests::RunningGuest {
+    let mut guest = Qemu::new(image("echo"))
+        .append(cmdline)
+        .tap_nic()
+        .timeout(Duration::from_secs(300))
+        .spawn(Some(ns));
+    guest.wait_for("echo: serving", Duration::from_secs(60));
+    guest
+}
+
+fn python(ns: &NetNs, args: &[&str]) -> String {
+    let script = client("echo_client.py");
+    let mut all = vec![script.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let (ok, out) = ns.run("python3", &all);
+    assert!(ok, "echo client {args:?} failed: {out}");
+    out
+}
+
+#[test]
+fn ping_udp_and_a_10_mb_tcp_echo() {
+    let ns = NetNs::new("echo");
+    let guest = echo_guest(&ns, &format!("ip={NETNS_GUEST_IP}/24 gw={NETNS_HOST_IP}"));
+    let (ok, out) = ns.run("ping", &["-c", "3", "-W", "5", NETNS_GUEST_IP]);
+    assert!(ok, "ping failed: {out}\n{}", guest.console());
+    println!("{out}");
+    println!("{}", python(&ns, &["udp", NETNS_GUEST_IP, "7", "200"]));
+    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP, "7", "10485760"]));
+    println!(
+        "{}",
+        python(&ns, &["tcp", NETNS_GUEST_IP, "7", "100000", "20"])
+    );
+    drop(guest);
+}
+
+#[test]
+fn dhcp_lease_from_dnsmasq() {
+    let ns = NetNs::new("dhcp");
+    let mut dnsmasq = ns
+        .command("dnsmasq")
+        .args([
+            "--no-daemon",
+            "--conf-file=/dev/null",
+            "--interface=xtap0",
+            "--bind-interfaces",
+            "--port=0",
+            "--dhcp-range=10.66.0.50,10.66.0.60,255.255.255.0,2m",
+            "--dhcp-option=option:router,10.66.0.1",
+            "--dhcp-leasefile=/dev/null",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start dnsmasq (./scripts/test installs it)");
+    let mut guest = Qemu::new(image("echo"))
+        .append("ip=dhcp")
+        .tap_nic()
+        .timeout(Duration::from_secs(300))
+        .spawn(Some(&ns));
+    guest.wait_for("DHCP: address 10.66.0.", Duration::from_secs(60));
+    guest.wait_for("echo: serving", Duration::from_secs(10));
+    let console = guest.console();
+    let leased = console
+        .lines()
+        .find_map(|l| l.split("DHCP: address ").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .expect("leased address on the console")
+        .to_string();
+    let (ok, out) = ns.run("ping", &["-c", "2", "-W", "5", &leased]);
+    assert!(ok, "ping {leased} failed: {out}");
+    println!("{}", python(&ns, &["udp", &leased, "7", "20"]));
+    let _ = dnsmasq.kill();
+    let _ = dnsmasq.wait();
+}
