@@ -79,3 +79,60 @@ fn dhcp_lease_from_dnsmasq() {
     let _ = dnsmasq.kill();
     let _ = dnsmasq.wait();
 }
+
+#[test]
+fn virtio_net_on_the_pc_machine_too() {
+    let ns = NetNs::new("pc");
+    let mut guest = Qemu::new(image("echo"))
+        .machine("pc")
+        .append(&format!("ip={NETNS_GUEST_IP}/24"))
+        .tap_nic()
+        .timeout(Duration::from_secs(120))
+        .spawn(Some(&ns));
+    guest.wait_for("echo: serving", Duration::from_secs(60));
+    let (ok, out) = ns.run("ping", &["-c", "2", "-W", "5", NETNS_GUEST_IP]);
+    assert!(ok, "ping failed: {out}\n{}", guest.console());
+    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP, "7", "1000000"]));
+}
+
+#[test]
+fn hosted_mode_runs_the_same_code_on_a_tap_device() {
+    let root = xenolith_tests::workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "--release", "-p", "echo"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the hosted echo failed");
+    let ns = NetNs::new("hosted");
+    let binary = root.join("target/release/echo");
+    let mut server = ns
+        .command(binary.to_str().unwrap())
+        .args([
+            "--tap",
+            "xtap0",
+            "--ip",
+            &format!("{NETNS_GUEST_IP}/24"),
+            "--gw",
+            NETNS_HOST_IP,
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the hosted echo");
+    // The TAP device is up; wait until the hosted stack answers ARP/ping.
+    let mut answered = false;
+    for _ in 0..50 {
+        if ns.run("ping", &["-c", "1", "-W", "1", NETNS_GUEST_IP]).0 {
+            answered = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(answered, "the hosted echo never answered ping");
+    println!("{}", python(&ns, &["udp", NETNS_GUEST_IP, "7", "100"]));
+    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP, "7", "10485760"]));
+    let _ = server.kill();
+    let _ = server.wait();
+}
