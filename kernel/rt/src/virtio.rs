@@ -78,7 +78,7 @@ pub fn open_net() -> Result<Box<dyn NetDevice>, String> {
         _ => "polling (no local APIC)",
     };
     log::info!(
-        "virtio-net: {:?}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {interrupts}",
+        "virtio-net: PCI {}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {interrupts}",
         nic.bdf(),
         mac[0],
         mac[1],
