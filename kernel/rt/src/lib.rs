@@ -32,6 +32,8 @@ pub mod time;
 #[cfg(target_os = "none")]
 pub mod console;
 #[cfg(target_os = "none")]
+mod critical;
+#[cfg(target_os = "none")]
 pub mod debug;
 #[cfg(target_os = "none")]
 mod heap;

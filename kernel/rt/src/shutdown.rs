@@ -42,6 +42,21 @@ pub enum Reason {
 pub type Hook = fn(Reason) -> !;
 
 static HOOK: Once<Hook> = Once::new();
+static AT_SHUTDOWN: spin::Mutex<heapless::Vec<fn(), 8>> = spin::Mutex::new(heapless::Vec::new());
+
+/// Registers `report` to run when the guest powers off, reboots or fails (e.g. to print final
+/// counters). At most eight; returns `false` when full.
+pub fn at_shutdown(report: fn()) -> bool {
+    AT_SHUTDOWN.lock().push(report).is_ok()
+}
+
+fn run_shutdown_reports() {
+    // Taken out first so a report that panics cannot run the reports again.
+    let reports = core::mem::take(&mut *AT_SHUTDOWN.lock());
+    for report in reports {
+        report();
+    }
+}
 static ACPI: Once<PowerOff> = Once::new();
 
 /// The I/O port of QEMU's `isa-debug-exit` device (`-device isa-debug-exit,iobase=0xf4,iosize=4`).
@@ -59,6 +74,7 @@ pub fn set_acpi(power_off: PowerOff) {
 
 /// Powers the guest off. Does not return.
 pub fn power_off() -> ! {
+    run_shutdown_reports();
     crate::console::flush();
     if let Some(hook) = HOOK.get() {
         hook(Reason::PowerOff);
@@ -75,6 +91,7 @@ pub fn power_off() -> ! {
 /// Reboots the guest (Xen: `on_reboot` applies; elsewhere a keyboard-controller reset, which
 /// ends QEMU when it runs with `-no-reboot`). Does not return.
 pub fn reboot() -> ! {
+    run_shutdown_reports();
     crate::console::flush();
     if let Some(hook) = HOOK.get() {
         hook(Reason::Reboot);
@@ -86,6 +103,9 @@ pub fn reboot() -> ! {
 
 /// Ends the guest as failed. Does not return.
 pub fn fail(failure: Failure) -> ! {
+    if !AT_SHUTDOWN.is_locked() {
+        run_shutdown_reports();
+    }
     crate::console::flush();
     if let Some(hook) = HOOK.get() {
         hook(Reason::Crash(failure));
