@@ -1,0 +1,526 @@
+//! The compiled zone format: written on the host by [`ZoneSetBuilder`] (the `dns-zone`
+//! compiler drives it), read in the guest by `dns::Zones::from_compiled`.
+//!
+//! A compiled zone set is one blob holding one or more zones, already sorted and checked, so
+//! that the guest only validates and indexes it. All integers are big-endian; names are in
+//! uncompressed wire form (RFC 1035 §3.1) with their original case; RDATA is in wire form with
+//! uncompressed names, exactly as it goes on the wire.
+//!
+//! ```text
+//! blob     = magic "XDNZ" | version u16 (=1) | zone_count u16 | total_len u32 | checksum u32
+//!            | zone_offset u32 * zone_count | zone * zone_count
+//! zone     = apex name | node_count u32 | record_count u32 | node * node_count
+//! node     = owner name | rrset_count u16 | rrset * rrset_count
+//! rrset    = type u16 | ttl u32 | rr_count u16 | (rdlength u16 | rdata) * rr_count
+//! ```
+//!
+//! - `checksum` is FNV-1a (32 bit) over every octet after the 16-octet header; `total_len`
+//!   is the blob's length. Zone offsets are absolute, increasing, and each zone ends where
+//!   the next begins (the last at `total_len`).
+//! - Nodes are sorted in DNSSEC canonical order (RFC 4034 §6.1), strictly increasing (no two
+//!   owners equal ignoring case), the apex first; every owner is at or below the apex. Empty
+//!   non-terminals have no node: a name exists when a node is at or below it.
+//! - RRsets of a node are sorted by type, strictly increasing; records of an RRset by RDATA
+//!   (RFC 4034 §6.3 order on the stored octets), without duplicates. An RRset has one TTL.
+//! - The apex has exactly one SOA record and at least one NS record; SOA appears nowhere else;
+//!   a CNAME is alone at its name (RRSIG and NSEC aside) and single; a DNAME is single and has
+//!   no names below it; no meta-types (OPT, ANY, AXFR, ...).
+//!
+//! The builder enforces all of this and the loader checks it again, because a compiled zone
+//! set may arrive as an untrusted boot module.
+//!
+//! Choices the builder makes (they match what Knot DNS does with the same zone file):
+//! duplicate records are dropped; when the records of one RRset disagree on the TTL, the
+//! last one added wins; a name spelled in several cases keeps the first spelling.
+//!
+//! This module (with `name` and `rdata`) is self-contained: it uses only `core` and `alloc`
+//! and refers to nothing outside itself, so that a host tool can also compile it from source
+//! (`#[path = ".../apps/dns/src/compiled/mod.rs"] mod compiled;`, with `extern crate alloc;`)
+//! instead of depending on the `dns` package. That matters because the server's build script
+//! runs the zone compiler: if the compiler depended on the `dns` package, the packages would
+//! form a cycle, which cargo rejects.
+
+pub mod name;
+pub mod rdata;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use core::fmt;
+
+use self::rdata::{TypeName, rtype};
+
+/// The first four octets of a compiled zone set.
+pub const MAGIC: [u8; 4] = *b"XDNZ";
+/// The format version this crate writes and reads.
+pub const VERSION: u16 = 1;
+/// The fixed header: magic, version, zone count, total length, checksum.
+pub const HEADER_LEN: usize = 16;
+
+/// FNV-1a, 32 bit: the blob's checksum (catches truncation and bit rot, not tampering).
+pub fn checksum(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0x811c_9dc5u32, |hash, &b| {
+        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// Why a zone set could not be built. Names are in presentation form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BuildError {
+    /// A record was added before any zone was started.
+    NoZone,
+    /// An apex or owner name is not a valid uncompressed wire-format name.
+    BadName {
+        /// Which name: "zone apex", "owner".
+        what: &'static str,
+    },
+    /// The same apex was given for two zones.
+    DuplicateZone {
+        /// The apex.
+        apex: String,
+    },
+    /// A record's class is not IN.
+    Class {
+        /// The owner.
+        owner: String,
+        /// The record type.
+        rtype: u16,
+        /// The class given.
+        class: u16,
+    },
+    /// A record's type is a meta-type or query type (OPT, ANY, AXFR, ...).
+    MetaType {
+        /// The owner.
+        owner: String,
+        /// The record type.
+        rtype: u16,
+    },
+    /// A record's owner is outside the zone being built.
+    OutOfZone {
+        /// The owner.
+        owner: String,
+        /// The zone's apex.
+        apex: String,
+    },
+    /// A record's RDATA is malformed for its type.
+    BadRdata {
+        /// The owner.
+        owner: String,
+        /// The record type.
+        rtype: u16,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A zone has no SOA record at its apex.
+    MissingSoa {
+        /// The zone's apex.
+        apex: String,
+    },
+    /// A zone has more than one SOA record.
+    MultipleSoa {
+        /// The zone's apex.
+        apex: String,
+    },
+    /// An SOA record is not at the apex.
+    SoaNotAtApex {
+        /// The owner.
+        owner: String,
+    },
+    /// A zone has no NS records at its apex.
+    MissingApexNs {
+        /// The zone's apex.
+        apex: String,
+    },
+    /// A CNAME shares its owner with other data (RFC 1034 §3.6.2, RFC 2181 §10.1).
+    CnameAndOtherData {
+        /// The owner.
+        owner: String,
+        /// One of the other types.
+        rtype: u16,
+    },
+    /// More than one CNAME (or DNAME) record at one owner (RFC 2181 §10.1, RFC 6672 §2.4).
+    MultipleAlias {
+        /// The owner.
+        owner: String,
+        /// CNAME or DNAME.
+        rtype: u16,
+    },
+    /// A name exists below a DNAME owner (RFC 6672 §2.4).
+    BelowDname {
+        /// The owner below the DNAME.
+        owner: String,
+        /// The DNAME owner.
+        dname: String,
+    },
+    /// The zone set exceeds a limit of the format.
+    TooLarge {
+        /// Which limit.
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::NoZone => write!(
+                f,
+                "a record was added before any zone was started; start a zone with its apex first"
+            ),
+            BuildError::BadName { what } => write!(
+                f,
+                "the {what} is not a valid domain name in uncompressed wire form"
+            ),
+            BuildError::DuplicateZone { apex } => {
+                write!(f, "zone {apex} is given twice; give each zone once")
+            }
+            BuildError::Class {
+                owner,
+                rtype,
+                class,
+            } => write!(
+                f,
+                "{owner} {}: class {class} is not served; only class IN (1) is",
+                TypeName(*rtype)
+            ),
+            BuildError::MetaType { owner, rtype } => write!(
+                f,
+                "{owner} {}: this type exists only in queries and cannot be put in a zone",
+                TypeName(*rtype)
+            ),
+            BuildError::OutOfZone { owner, apex } => {
+                write!(
+                    f,
+                    "{owner} is outside zone {apex}; records must be at or below the zone's apex"
+                )
+            }
+            BuildError::BadRdata {
+                owner,
+                rtype,
+                reason,
+            } => write!(f, "{owner} {}: {reason}", TypeName(*rtype)),
+            BuildError::MissingSoa { apex } => {
+                write!(f, "zone {apex} has no SOA record at its apex; add one")
+            }
+            BuildError::MultipleSoa { apex } => write!(
+                f,
+                "zone {apex} has more than one SOA record; keep exactly one"
+            ),
+            BuildError::SoaNotAtApex { owner } => {
+                write!(
+                    f,
+                    "{owner} SOA: an SOA record belongs at the zone's apex only"
+                )
+            }
+            BuildError::MissingApexNs { apex } => write!(
+                f,
+                "zone {apex} has no NS records at its apex; add at least one"
+            ),
+            BuildError::CnameAndOtherData { owner, rtype } => write!(
+                f,
+                "{owner} has a CNAME and also {} data; a CNAME must be alone at its name (RFC 1034 §3.6.2)",
+                TypeName(*rtype)
+            ),
+            BuildError::MultipleAlias { owner, rtype } => write!(
+                f,
+                "{owner} has more than one {} record; there can be only one",
+                TypeName(*rtype)
+            ),
+            BuildError::BelowDname { owner, dname } => write!(
+                f,
+                "{owner} is below the DNAME at {dname}, where no data can exist (RFC 6672 §2.4)"
+            ),
+            BuildError::TooLarge { what } => write!(f, "the zone set is too large: {what}"),
+        }
+    }
+}
+
+/// A record as added, before sorting.
+#[derive(Debug)]
+struct Draft {
+    owner: Vec<u8>,
+    rtype: u16,
+    ttl: u32,
+    rdata: Vec<u8>,
+    /// Insertion order: the first spelling of a name and the last TTL of an RRset win.
+    seq: usize,
+}
+
+#[derive(Debug)]
+struct DraftZone {
+    apex: Vec<u8>,
+    records: Vec<Draft>,
+}
+
+/// Builds a compiled zone set holding one or more zones.
+///
+/// Add zones with [`zone`](Self::zone), each followed by its records
+/// ([`record`](Self::record)); [`finish`](Self::finish) checks every zone and returns the
+/// blob. Records may come in any order; the result does not depend on it (except for the
+/// spelling and TTL choices above).
+#[derive(Debug, Default)]
+pub struct ZoneSetBuilder {
+    zones: Vec<DraftZone>,
+    seq: usize,
+}
+
+impl ZoneSetBuilder {
+    /// An empty zone set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a zone with its apex name (wire format, uncompressed); the records added next
+    /// belong to it.
+    pub fn zone(&mut self, apex: &[u8]) -> Result<(), BuildError> {
+        if !name::is_valid(apex) {
+            return Err(BuildError::BadName { what: "zone apex" });
+        }
+        if self.zones.iter().any(|z| name::eq(&z.apex, apex)) {
+            return Err(BuildError::DuplicateZone {
+                apex: name::to_text(apex),
+            });
+        }
+        if self.zones.len() >= usize::from(u16::MAX) {
+            return Err(BuildError::TooLarge {
+                what: "more than 65535 zones",
+            });
+        }
+        self.zones.push(DraftZone {
+            apex: apex.to_vec(),
+            records: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Adds a record to the current zone: owner (wire format, uncompressed, original case),
+    /// type, class (IN only accepted), TTL, RDATA (wire format, names uncompressed).
+    pub fn record(
+        &mut self,
+        owner: &[u8],
+        rtype: u16,
+        class: u16,
+        ttl: u32,
+        rdata: &[u8],
+    ) -> Result<(), BuildError> {
+        let zone = self.zones.last_mut().ok_or(BuildError::NoZone)?;
+        if !name::is_valid(owner) {
+            return Err(BuildError::BadName { what: "owner" });
+        }
+        let text = || name::to_text(owner);
+        if class != rdata::CLASS_IN {
+            return Err(BuildError::Class {
+                owner: text(),
+                rtype,
+                class,
+            });
+        }
+        if rdata::is_meta(rtype) {
+            return Err(BuildError::MetaType {
+                owner: text(),
+                rtype,
+            });
+        }
+        if !name::is_within(owner, &zone.apex) {
+            return Err(BuildError::OutOfZone {
+                owner: text(),
+                apex: name::to_text(&zone.apex),
+            });
+        }
+        if rdata.len() > usize::from(u16::MAX) {
+            return Err(BuildError::BadRdata {
+                owner: text(),
+                rtype,
+                reason: "the RDATA is longer than 65535 octets",
+            });
+        }
+        rdata::check(rtype, rdata).map_err(|reason| BuildError::BadRdata {
+            owner: text(),
+            rtype,
+            reason,
+        })?;
+        self.seq += 1;
+        zone.records.push(Draft {
+            owner: owner.to_vec(),
+            rtype,
+            ttl,
+            rdata: rdata.to_vec(),
+            seq: self.seq,
+        });
+        Ok(())
+    }
+
+    /// Validates (SOA present exactly once at the apex, NS at the apex, CNAME not mixed with
+    /// other data, nothing below a DNAME, ...) and serializes the zone set.
+    pub fn finish(self) -> Result<Vec<u8>, BuildError> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&VERSION.to_be_bytes());
+        out.extend_from_slice(&(self.zones.len() as u16).to_be_bytes());
+        out.extend_from_slice(&[0; 8]); // total length and checksum, filled in below
+        let directory = out.len();
+        out.resize(directory + 4 * self.zones.len(), 0);
+        for (index, zone) in self.zones.into_iter().enumerate() {
+            let offset = u32::try_from(out.len()).map_err(|_| too_large())?;
+            let slot = directory + 4 * index;
+            out[slot..slot + 4].copy_from_slice(&offset.to_be_bytes());
+            write_zone(zone, &mut out)?;
+        }
+        let total = u32::try_from(out.len()).map_err(|_| too_large())?;
+        out[8..12].copy_from_slice(&total.to_be_bytes());
+        let sum = checksum(&out[HEADER_LEN..]);
+        out[12..16].copy_from_slice(&sum.to_be_bytes());
+        Ok(out)
+    }
+}
+
+fn too_large() -> BuildError {
+    BuildError::TooLarge {
+        what: "the compiled zone set exceeds 4 GiB",
+    }
+}
+
+/// One RRset after sorting: records `first..end` of the sorted list.
+struct Group {
+    first: usize,
+    end: usize,
+}
+
+/// Sorts, merges and checks one zone, and appends it to `out`.
+fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
+    let DraftZone { apex, mut records } = zone;
+    let apex_text = || name::to_text(&apex);
+    records.sort_by(|a, b| {
+        name::cmp_canonical(&a.owner, &b.owner)
+            .then(a.rtype.cmp(&b.rtype))
+            .then_with(|| a.rdata.cmp(&b.rdata))
+            .then(a.seq.cmp(&b.seq))
+    });
+    // Duplicates (same owner, type and RDATA) are dropped; the TTL of the last one added is
+    // kept, because the RRset takes the TTL of its last record anyway (below).
+    records.dedup_by(|later, earlier| {
+        let same = name::eq(&later.owner, &earlier.owner)
+            && later.rtype == earlier.rtype
+            && later.rdata == earlier.rdata;
+        if same && later.seq > earlier.seq {
+            earlier.ttl = later.ttl;
+            earlier.seq = later.seq;
+        }
+        same
+    });
+
+    // Nodes: runs of records with equal owners; RRsets: runs of equal types within a node.
+    let mut nodes: Vec<(usize, usize)> = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        match nodes.last_mut() {
+            Some((start, end)) if name::eq(&records[*start].owner, &record.owner) => *end = i + 1,
+            _ => nodes.push((i, i + 1)),
+        }
+    }
+
+    let mut soa_count = 0usize;
+    let mut apex_ns = false;
+    let mut dname_owner: Option<&[u8]> = None;
+    let mut body = Vec::new();
+    for &(start, end) in &nodes {
+        let node = &records[start..end];
+        // The first spelling added wins.
+        let owner = &node
+            .iter()
+            .min_by_key(|r| r.seq)
+            .map_or(&node[0].owner, |r| &r.owner);
+        let owner_text = || name::to_text(owner);
+        let at_apex = name::eq(owner, &apex);
+        if let Some(dname) = dname_owner
+            && name::is_below(owner, dname)
+        {
+            return Err(BuildError::BelowDname {
+                owner: owner_text(),
+                dname: name::to_text(dname),
+            });
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        for (i, record) in node.iter().enumerate() {
+            match groups.last_mut() {
+                Some(group) if node[group.first].rtype == record.rtype => group.end = i + 1,
+                _ => groups.push(Group {
+                    first: i,
+                    end: i + 1,
+                }),
+            }
+        }
+        for group in &groups {
+            let rtype = node[group.first].rtype;
+            let count = group.end - group.first;
+            match rtype {
+                rtype::SOA if !at_apex => {
+                    return Err(BuildError::SoaNotAtApex {
+                        owner: owner_text(),
+                    });
+                }
+                rtype::SOA => soa_count += count,
+                rtype::NS if at_apex => apex_ns = true,
+                rtype::CNAME | rtype::DNAME if count > 1 => {
+                    return Err(BuildError::MultipleAlias {
+                        owner: owner_text(),
+                        rtype,
+                    });
+                }
+                rtype::DNAME => dname_owner = Some(owner),
+                _ => {}
+            }
+        }
+        let mut types = groups.iter().map(|g| node[g.first].rtype);
+        if types.clone().any(|t| t == rtype::CNAME)
+            && let Some(other) =
+                types.find(|&t| !matches!(t, rtype::CNAME | rtype::RRSIG | rtype::NSEC))
+        {
+            return Err(BuildError::CnameAndOtherData {
+                owner: owner_text(),
+                rtype: other,
+            });
+        }
+
+        body.extend_from_slice(owner);
+        let rrsets = u16::try_from(groups.len()).map_err(|_| BuildError::TooLarge {
+            what: "a name has too many types",
+        })?;
+        body.extend_from_slice(&rrsets.to_be_bytes());
+        for group in &groups {
+            let set = &node[group.first..group.end];
+            let ttl = set.iter().max_by_key(|r| r.seq).map_or(0, |r| r.ttl);
+            let count = u16::try_from(set.len()).map_err(|_| BuildError::TooLarge {
+                what: "an RRset has more than 65535 records",
+            })?;
+            body.extend_from_slice(&set[0].rtype.to_be_bytes());
+            body.extend_from_slice(&ttl.to_be_bytes());
+            body.extend_from_slice(&count.to_be_bytes());
+            for record in set {
+                body.extend_from_slice(&(record.rdata.len() as u16).to_be_bytes());
+                body.extend_from_slice(&record.rdata);
+            }
+        }
+    }
+    match soa_count {
+        0 => return Err(BuildError::MissingSoa { apex: apex_text() }),
+        1 => {}
+        _ => return Err(BuildError::MultipleSoa { apex: apex_text() }),
+    }
+    if !apex_ns {
+        return Err(BuildError::MissingApexNs { apex: apex_text() });
+    }
+    // The apex record carries the SOA, so it sorts first; keep the zone's own spelling of
+    // the apex in the header.
+    debug_assert!(nodes.first().is_some_and(|&(s, _)| name::cmp_canonical(&records[s].owner, &apex) == Ordering::Equal));
+    let too_many = |_| BuildError::TooLarge {
+        what: "a zone has more than 2^32 records",
+    };
+    out.extend_from_slice(&apex);
+    out.extend_from_slice(&u32::try_from(nodes.len()).map_err(too_many)?.to_be_bytes());
+    out.extend_from_slice(
+        &u32::try_from(records.len())
+            .map_err(too_many)?
+            .to_be_bytes(),
+    );
+    out.extend_from_slice(&body);
+    Ok(())
+}

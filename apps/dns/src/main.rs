@@ -1,0 +1,240 @@
+//! `dns`: an authoritative DNS server, as a unikernel image or a Linux process.
+//!
+//! - **Image** (`target_os = "none"`): serves the zones compiled in at build time (the
+//!   manifest's `[data] zones`), or the compiled zone set handed over as a boot module
+//!   (`-initrd` in QEMU, `ramdisk=` in xl; make one with `dns-zone -o zones.bin FILE...`).
+//!   The interface is configured on the command line: `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp`.
+//!   A bad module or command line is a clear console error and the guest stops.
+//! - **Hosted** (Linux): `dns --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...`
+//!   serves over a TAP interface, for development and benchmarks.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod server;
+
+/// The zone set compiled into the image (see `build.rs`).
+static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bin"));
+
+#[cfg(target_os = "none")]
+xenolith_rt::entry!(kernel::main);
+
+#[cfg(target_os = "none")]
+mod kernel {
+    use alloc::rc::Rc;
+    use alloc::string::{String, ToString};
+    use core::fmt;
+    use xenolith_netstack::{Config, Executor, Stack};
+    use xenolith_rt::Boot;
+
+    /// Why the server stopped.
+    #[derive(Debug)]
+    pub(crate) enum Error {
+        /// The boot module is not a compiled zone set.
+        Module(dns::LoadError),
+        /// The zones compiled into the image are unusable (a build problem).
+        Builtin(dns::LoadError),
+        /// More than one boot module.
+        TooManyModules(usize),
+        /// A bad `ip=` or `gw=`.
+        Config(xenolith_netstack::Error),
+        /// No network device.
+        Device(String),
+        /// The stack failed.
+        Net(xenolith_netstack::Error),
+    }
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Error::Module(e) => write!(
+                    f,
+                    "dns: the boot module is not a usable compiled zone set: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
+                ),
+                Error::Builtin(e) => write!(
+                    f,
+                    "dns: the zones compiled into this image are unusable: {e}"
+                ),
+                Error::TooManyModules(n) => {
+                    write!(
+                        f,
+                        "dns: {n} boot modules were given; pass one compiled zone set (it may hold several zones)"
+                    )
+                }
+                Error::Config(e) => write!(f, "dns: {e}"),
+                Error::Device(e) => write!(f, "dns: no network device: {e}"),
+                Error::Net(e) => write!(f, "dns: {e}"),
+            }
+        }
+    }
+
+    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+        let cmdline = boot.cmdline();
+        let config =
+            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
+        let zones = match boot.modules.as_slice() {
+            [] => dns::Zones::from_compiled(super::BUILTIN_ZONES).map_err(Error::Builtin)?,
+            [module] => dns::Zones::from_compiled(module.data).map_err(Error::Module)?,
+            more => return Err(Error::TooManyModules(more.len())),
+        };
+        let source = if boot.modules.is_empty() {
+            "built in"
+        } else {
+            "from the boot module"
+        };
+        let names: alloc::vec::Vec<String> = zones.zone_names().collect();
+        log::info!("zones ({source}): {}", names.join(", "));
+        xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
+
+        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
+        let platform = xenolith_rt::net::platform();
+        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
+        let executor = Executor::new();
+        let options = super::server::Options::default();
+        executor
+            .block_on(
+                &stack,
+                platform,
+                super::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
+            )
+            .map_err(Error::Net)
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() -> std::process::ExitCode {
+    match hosted::run(std::env::args().skip(1)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dns: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The Linux process: options, a stderr logger, the TAP device and the host platform.
+#[cfg(not(target_os = "none"))]
+mod hosted {
+    use std::rc::Rc;
+    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::{Config, Executor, Stack};
+
+    const USAGE: &str = "\
+usage: dns [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]... [--port N]
+
+Serves DNS zones authoritatively on UDP and TCP over a Linux TAP interface (root or
+CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program are served.
+
+  --tap NAME         TAP interface (default xtap0)
+  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
+  --gw ADDR          default gateway on that subnet
+  --dhcp             address from DHCP (the default without --ip)
+  --zone FILE        an RFC 1035 zone file to serve (repeatable)
+  --port N           port (default 53)
+  --verbose          debug logging";
+
+    pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
+        let (mut tap, mut ip, mut gw, mut zones, mut port, mut verbose) =
+            (None, None, None, Vec::new(), 53u16, false);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--tap" => tap = Some(value("--tap")?),
+                "--ip" => ip = Some(value("--ip")?),
+                "--gw" => gw = Some(value("--gw")?),
+                "--dhcp" => ip = Some("dhcp".to_string()),
+                "--zone" => zones.push(value("--zone")?),
+                "--port" => {
+                    let text = value("--port")?;
+                    port = text
+                        .parse()
+                        .ok()
+                        .filter(|&p| p != 0)
+                        .ok_or(format!("--port {text}: give a port from 1 to 65535"))?;
+                }
+                "--verbose" | "-v" => verbose = true,
+                "--help" | "-h" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+            }
+        }
+        let _ = log::set_logger(&StderrLogger);
+        log::set_max_level(if verbose {
+            log::LevelFilter::Debug
+        } else {
+            log::LevelFilter::Info
+        });
+
+        let blob = if zones.is_empty() {
+            super::BUILTIN_ZONES.to_vec()
+        } else {
+            let files: Vec<dns_zone::ZoneFile> = zones
+                .iter()
+                .map(|z| dns_zone::ZoneFile {
+                    path: z.into(),
+                    origin: None,
+                })
+                .collect();
+            dns_zone::compile(&files).map_err(|e| e.to_string())?
+        };
+        let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
+        let config = Config::from_lookup(
+            |key| match key {
+                "ip" => ip.as_deref(),
+                "gw" => gw.as_deref(),
+                _ => None,
+            },
+            Config::Dhcp,
+        )
+        .map_err(|e| {
+            e.to_string()
+                .replacen("ip=", "--ip ", 1)
+                .replacen("gw=", "--gw ", 1)
+        })?;
+        let tap_name = tap.as_deref().unwrap_or("xtap0");
+        let mut mac = [0u8; 6];
+        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+            let _ = std::io::Read::read_exact(&mut f, &mut mac);
+        }
+        mac[0] = (mac[0] & 0xfe) | 0x02;
+        let tap = TapDevice::open(tap_name, mac)
+            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
+        let platform =
+            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
+        let executor = Executor::new();
+        let options = super::server::Options {
+            port,
+            ..Default::default()
+        };
+        executor
+            .block_on(
+                &stack,
+                &platform,
+                super::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    struct StderrLogger;
+
+    impl log::Log for StderrLogger {
+        fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+            metadata.level() <= log::max_level()
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            if self.enabled(record.metadata()) {
+                eprintln!(
+                    "{:<5} {}: {}",
+                    record.level(),
+                    record.target(),
+                    record.args()
+                );
+            }
+        }
+        fn flush(&self) {}
+    }
+}
