@@ -161,12 +161,7 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
                 other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
             }
         }
-        let _ = log::set_logger(&StderrLogger);
-        log::set_max_level(if verbose {
-            log::LevelFilter::Debug
-        } else {
-            log::LevelFilter::Info
-        });
+        xenolith_netstack::hosted::init_stderr_logger(verbose);
 
         let blob = if zones.is_empty() {
             super::BUILTIN_ZONES.to_vec()
@@ -195,11 +190,7 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
                 .replacen("gw=", "--gw ", 1)
         })?;
         let tap_name = tap.as_deref().unwrap_or("xtap0");
-        let mut mac = [0u8; 6];
-        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-            let _ = std::io::Read::read_exact(&mut f, &mut mac);
-        }
-        mac[0] = (mac[0] & 0xfe) | 0x02;
+        let mac = xenolith_netstack::hosted::random_mac();
         let tap = TapDevice::open(tap_name, mac)
             .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
         let platform =
@@ -217,24 +208,5 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
                 super::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
             )
             .map_err(|e| e.to_string())
-    }
-
-    struct StderrLogger;
-
-    impl log::Log for StderrLogger {
-        fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-            metadata.level() <= log::max_level()
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            if self.enabled(record.metadata()) {
-                eprintln!(
-                    "{:<5} {}: {}",
-                    record.level(),
-                    record.target(),
-                    record.args()
-                );
-            }
-        }
-        fn flush(&self) {}
     }
 }

@@ -80,8 +80,6 @@ fn main() -> std::process::ExitCode {
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
-    use std::io::Read;
-    use std::time::Duration;
 
     use xenolith_netstack::hosted::{HostPlatform, TapDevice};
     use xenolith_netstack::{Config, Executor, Stack};
@@ -148,9 +146,7 @@ example:
         } else {
             log::LevelFilter::Info
         };
-        // Fails only if a logger is already set, which nothing else does.
-        let _ = log::set_logger(&StderrLogger);
-        log::set_max_level(level);
+        xenolith_netstack::hosted::init_stderr_logger(level == log::LevelFilter::Debug);
 
         let config = Config::from_lookup(
             |key| match key {
@@ -166,7 +162,7 @@ example:
                 .replacen("gw=", "--gw ", 1)
         })?;
         let tap_name = args.tap.as_deref().unwrap_or("xtap0");
-        let tap = TapDevice::open(tap_name, random_mac()).map_err(|e| {
+        let tap = TapDevice::open(tap_name, xenolith_netstack::hosted::random_mac()).map_err(|e| {
             format!(
                 "cannot open the TAP interface {tap_name}: {e} (root or CAP_NET_ADMIN is needed)"
             )
@@ -187,50 +183,6 @@ example:
                 echo::serve(&stack, &executor.spawner(), &options),
             )
             .map_err(|e| e.to_string())
-    }
-
-    /// A random, locally administered unicast MAC address (02:xx:xx:xx:xx:xx style).
-    fn random_mac() -> [u8; 6] {
-        let mut mac = [0u8; 6];
-        let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
-        if read.is_err() {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap_or(Duration::ZERO)
-                .as_nanos();
-            mac.copy_from_slice(&nanos.to_le_bytes()[..6]);
-        }
-        mac[0] = (mac[0] & 0xfe) | 0x02;
-        mac
-    }
-
-    /// `log` to standard error, with the time since the first message.
-    struct StderrLogger;
-
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-
-    impl log::Log for StderrLogger {
-        fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-            metadata.level() <= log::max_level()
-        }
-
-        fn log(&self, record: &log::Record<'_>) {
-            if self.enabled(record.metadata()) {
-                let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
-                // The target is the module path; its crate is enough ("echo: serving ...").
-                let target = record.target();
-                let source = target.split("::").next().unwrap_or(target);
-                eprintln!(
-                    "[{:>4}.{:03} {:<5}] {source}: {}",
-                    elapsed.as_secs(),
-                    elapsed.subsec_millis(),
-                    record.level(),
-                    record.args()
-                );
-            }
-        }
-
-        fn flush(&self) {}
     }
 
     #[cfg(test)]
@@ -272,7 +224,7 @@ example:
         #[test]
         fn macs_are_local_unicast() {
             for _ in 0..10 {
-                let mac = random_mac();
+                let mac = xenolith_netstack::hosted::random_mac();
                 assert_eq!(mac[0] & 0x03, 0x02);
             }
         }

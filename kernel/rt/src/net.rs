@@ -30,6 +30,21 @@ impl fmt::Display for Error {
     }
 }
 
+/// A MAC address as `52:54:00:12:34:56`.
+#[derive(Clone, Copy, Debug)]
+pub struct Mac(pub [u8; 6]);
+
+impl fmt::Display for Mac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
 /// Opens the platform's network interface.
 pub fn open() -> Result<Box<dyn NetDevice>, Error> {
     if let Some(platform) = crate::xen::platform() {
@@ -59,16 +74,7 @@ fn xen_netfront(platform: &'static Platform) -> Result<XenNet, Error> {
     };
     let netfront = Netfront::connect(platform, &mut store.lock(), grants, &alloc, 0)
         .map_err(Error::Netfront)?;
-    let mac = netfront.mac_address();
-    log::info!(
-        "netfront: vif 0 connected, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        mac[0],
-        mac[1],
-        mac[2],
-        mac[3],
-        mac[4],
-        mac[5]
-    );
+    // Netfront itself logs the connection, backend and MAC.
     Ok(XenNet { netfront, platform })
 }
 

@@ -78,14 +78,9 @@ pub fn open_net() -> Result<Box<dyn NetDevice>, String> {
         _ => "polling (no local APIC)",
     };
     log::info!(
-        "virtio-net: PCI {}, MAC {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}, {interrupts}",
+        "virtio-net: PCI {}, MAC {}, {interrupts}",
         nic.bdf(),
-        mac[0],
-        mac[1],
-        mac[2],
-        mac[3],
-        mac[4],
-        mac[5]
+        crate::net::Mac(mac)
     );
     Ok(Box::new(nic))
 }

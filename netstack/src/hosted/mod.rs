@@ -156,3 +156,59 @@ impl Platform for HostPlatform {
         }
     }
 }
+
+/// A random locally administered unicast MAC address (from `/dev/urandom`, else the clock).
+pub fn random_mac() -> [u8; 6] {
+    use std::io::Read;
+    let mut mac = [0u8; 6];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut mac));
+    if read.is_err() {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        mac.copy_from_slice(&nanos.to_le_bytes()[..6]);
+    }
+    mac[0] = (mac[0] & 0xfe) | 0x02;
+    mac
+}
+
+/// Installs a `log` backend that writes to standard error with the time since the first
+/// message, at `Debug` when `verbose`, else `Info`. For hosted apps.
+pub fn init_stderr_logger(verbose: bool) {
+    // Fails only if a logger is already set; then that one stays.
+    let _ = log::set_logger(&StderrLogger);
+    log::set_max_level(if verbose {
+        log::LevelFilter::Debug
+    } else {
+        log::LevelFilter::Info
+    });
+}
+
+struct StderrLogger;
+
+static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let elapsed = START.get_or_init(std::time::Instant::now).elapsed();
+            // The target is the module path; its crate is enough ("echo: serving ...").
+            let target = record.target();
+            let source = target.split("::").next().unwrap_or(target);
+            std::eprintln!(
+                "[{:>4}.{:03} {:<5}] {source}: {}",
+                elapsed.as_secs(),
+                elapsed.subsec_millis(),
+                record.level(),
+                record.args()
+            );
+        }
+    }
+
+    fn flush(&self) {}
+}
