@@ -80,10 +80,14 @@ fn xen_netfront(platform: &'static Platform) -> Result<XenNet, Error> {
 
 impl XenNet {
     /// Hands netfront its fired event channel and its watch events.
+    ///
+    /// The rings are checked on every stack poll, not only when the event channel fired: a
+    /// notification the backend suppressed or that raced with `final_check_for_responses`
+    /// must not stall the link, and looking costs two index reads. (The event channel still
+    /// wakes the idle loop; smoltcp's timers keep polling while a transfer is active.)
     fn deliver_events(&mut self) {
-        if self.platform.take_event(self.netfront.port()) {
-            self.netfront.handle_event();
-        }
+        self.platform.take_event(self.netfront.port());
+        self.netfront.handle_event();
         while let Some(event) = crate::xen::take_watch(self.netfront.watch_token()) {
             if let Some(store) = crate::xen::xenstore()
                 && let Err(e) = self.netfront.handle_watch_event(&mut store.lock(), &event)
