@@ -116,7 +116,7 @@ pub fn has_rdrand() -> bool {
 #[inline]
 pub fn disable_interrupts() {
     // SAFETY: CLI only clears IF; at CPL 0 it cannot fault.
-    unsafe { asm!("cli", options(nomem, nostack)) }
+    unsafe { asm!("cli", options(nostack)) }
 }
 
 /// Enables maskable interrupts.
@@ -126,19 +126,73 @@ pub fn disable_interrupts() {
 #[inline]
 pub unsafe fn enable_interrupts() {
     // SAFETY: the caller guarantees the IDT is ready.
-    unsafe { asm!("sti", options(nomem, nostack)) }
+    unsafe { asm!("sti", options(nostack)) }
+}
+
+// The one idle halt of the kernel, out of line so that its `hlt` has one known address
+// (`xenolith_idle_hlt`, see `interrupted_idle_halt`).
+core::arch::global_asm!(
+    ".pushsection .text.xenolith_idle, \"ax\"",
+    ".global xenolith_sti_hlt",
+    "xenolith_sti_hlt:",
+    "sti",
+    ".global xenolith_idle_hlt",
+    "xenolith_idle_hlt:",
+    "hlt",
+    "ret",
+    ".popsection",
+);
+
+unsafe extern "C" {
+    /// `sti; hlt; ret` (above). Not to be called as a Rust function.
+    fn xenolith_sti_hlt();
+    /// The `hlt` instruction inside [`xenolith_sti_hlt`].
+    static xenolith_idle_hlt: u8;
 }
 
 /// Atomically enables interrupts and halts until the next one (`sti; hlt`: the instruction after
 /// STI runs before any interrupt is taken, so a wake-up cannot be lost between a check for work
-/// done with interrupts disabled and the halt).
+/// done with interrupts disabled and the halt). Also a compiler barrier: memory accesses are
+/// not moved across it.
 ///
 /// # Safety
 /// As for [`enable_interrupts`].
 #[inline]
 pub unsafe fn enable_interrupts_and_halt() {
-    // SAFETY: the caller guarantees the IDT is ready; HLT resumes on the next interrupt.
-    unsafe { asm!("sti", "hlt", options(nomem, nostack)) }
+    // SAFETY: the caller guarantees the IDT is ready; the routine only executes `sti; hlt; ret`
+    // (HLT resumes on the next interrupt) and clobbers no register.
+    unsafe { asm!("call {halt}", halt = sym xenolith_sti_hlt) }
+}
+
+/// The address of the idle `hlt` instruction (one byte long).
+pub fn idle_halt_address() -> u64 {
+    // Only the address of the symbol is taken (safe since Rust 2024); it is never read.
+    core::ptr::addr_of!(xenolith_idle_hlt) as u64
+}
+
+/// Halts that an interrupt pre-empted before they began (see [`interrupted_idle_halt`]).
+static SKIPPED_HALTS: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Called with the return address of every interrupt: if it is the idle `hlt` itself, returns
+/// the address after it (and counts it), so that the interrupted code resumes *after* the halt.
+///
+/// On hardware this cannot happen: the STI shadow holds interrupts until the `hlt` has begun,
+/// and they then return past it. A hypervisor that injects an interrupt inside the shadow (seen
+/// with Xen nested in QEMU's emulated SVM) would otherwise resume into a `hlt` right after the
+/// interrupt that should have ended it: the waker never looks at the wake-up, and on Xen the
+/// vCPU sleeps through every later event (the upcall flag is clear, the selector still set).
+pub fn interrupted_idle_halt(return_address: u64) -> Option<u64> {
+    let halt = idle_halt_address();
+    if return_address != halt {
+        return None;
+    }
+    SKIPPED_HALTS.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    Some(halt + 1)
+}
+
+/// How many times an interrupt landed on the idle `hlt` before it began (diagnostic).
+pub fn skipped_halts() -> u64 {
+    SKIPPED_HALTS.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Halts forever with interrupts disabled. The last resort when nothing can end the guest.
@@ -179,4 +233,25 @@ pub fn hypervisor_signature(leaf: u32) -> ([u8; 12], u32) {
     sig[4..8].copy_from_slice(&r.ecx.to_le_bytes());
     sig[8..12].copy_from_slice(&r.edx.to_le_bytes());
     (sig, r.eax)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_idle_halt_is_skipped() {
+        let halt = idle_halt_address();
+        let before = skipped_halts();
+        assert_eq!(interrupted_idle_halt(halt - 1), None, "the sti before it");
+        assert_eq!(
+            interrupted_idle_halt(halt + 1),
+            None,
+            "a return after the halt"
+        );
+        assert_eq!(interrupted_idle_halt(0), None);
+        assert_eq!(skipped_halts(), before);
+        assert_eq!(interrupted_idle_halt(halt), Some(halt + 1));
+        assert_eq!(skipped_halts(), before + 1);
+    }
 }

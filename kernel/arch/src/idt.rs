@@ -231,6 +231,9 @@ mod stubs {
         // SAFETY: HANDLER only ever holds 0 or a `Handler` stored by `set`.
         let handler: Handler = unsafe { core::mem::transmute::<usize, Handler>(handler) };
         handler(frame);
+        if let Some(resume) = crate::cpu::interrupted_idle_halt(frame.rip) {
+            frame.rip = resume;
+        }
     }
 
     // Entry stubs. Vectors 8, 10-14, 17, 21, 29 and 30 get an error code from the CPU; the

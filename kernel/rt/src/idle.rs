@@ -29,6 +29,7 @@ pub fn until(deadline: Option<Duration>) {
             None => u64::MAX,
         };
         xen.wait(deadline_xen);
+        report_skipped_halts();
         return;
     }
     if !crate::lapic::is_ready() {
@@ -53,4 +54,18 @@ pub fn until(deadline: Option<Duration>) {
     unsafe { xenolith_arch::cpu::enable_interrupts_and_halt() };
     xenolith_arch::cpu::disable_interrupts();
     WAKE.store(false, Ordering::SeqCst);
+    report_skipped_halts();
+}
+
+/// Says once that the hypervisor delivered an interrupt inside the STI shadow (the arch
+/// interrupt path then resumes after the idle `hlt`; see
+/// `xenolith_arch::cpu::interrupted_idle_halt`). Harmless, but worth knowing about a platform.
+fn report_skipped_halts() {
+    static REPORTED: AtomicBool = AtomicBool::new(false);
+    if !REPORTED.load(Ordering::Relaxed) && xenolith_arch::cpu::skipped_halts() > 0 {
+        REPORTED.store(true, Ordering::Relaxed);
+        log::info!(
+            "idle: an interrupt arrived inside the STI shadow, before the halt began              (this hypervisor does not hold interrupts for it); resumed after the halt"
+        );
+    }
 }

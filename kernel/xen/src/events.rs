@@ -202,6 +202,19 @@ impl EventChannels {
         }
     }
 
+    /// Whether Xen has flagged events that [`demux`](Self::demux) has not collected yet:
+    /// `evtchn_upcall_pending` or any selector bit is set.
+    ///
+    /// Check this, with interrupts disabled, before halting. Xen raises an upcall only when a
+    /// port's selector bit goes from clear to set; while the bit stays set, later events on that
+    /// word set their pending bits silently. A selector bit left set with the upcall flag clear
+    /// (the upcall handler clears the flag; only `demux` clears the selector) would make every
+    /// port of the word deaf to a halted vCPU, so a halt must only start with the selector empty.
+    pub fn work_waiting(&self) -> bool {
+        self.shared_info.load_u8(UPCALL_PENDING, Ordering::SeqCst) != 0
+            || self.shared_info.load_u64(PENDING_SEL, Ordering::SeqCst) != 0
+    }
+
     /// Masks `port`: Xen keeps setting its pending bit but stops raising upcalls for it.
     pub fn mask(&self, port: EventChannelPort) {
         if let Some((word, bit)) = word_and_bit(port) {
@@ -321,6 +334,21 @@ mod tests {
         assert_eq!(fired.iter().map(|p| p.0).collect::<Vec<_>>(), [10, 200]);
         assert!(fired.take(EventChannelPort(10)));
         assert_eq!(demux(&events), [] as [u32; 0]);
+    }
+
+    #[test]
+    fn work_waiting_sees_the_selector_even_after_the_upcall_flag_is_cleared() {
+        let (events, memory) = setup();
+        assert!(!events.work_waiting());
+        raise(&memory, 5);
+        assert!(events.work_waiting());
+        // The upcall handler clears only the flag: the selector still says "not collected".
+        memory.store_u8(UPCALL_PENDING, 0, Ordering::SeqCst);
+        assert!(events.work_waiting());
+        let mut fired = FiredPorts::new();
+        events.demux(&mut fired);
+        assert!(!events.work_waiting());
+        assert!(fired.contains(EventChannelPort(5)));
     }
 
     #[test]

@@ -6,9 +6,14 @@
 //!
 //! Waiting without losing a wake-up: the upcall handler ([`on_upcall`]) clears
 //! `evtchn_upcall_pending` (else Xen re-injects the vector at once) and sets [`WAKE`]; nothing
-//! else. [`Platform::wait`] disables interrupts, consumes `WAKE`, and only if it was clear arms
-//! the one-shot timer and executes `sti; hlt` — atomic on x86, so an upcall that arrives after
-//! the check still ends the halt. On HVM/PVH a `hlt` with interrupts enabled is how a vCPU
+//! else. [`Platform::wait`] disables interrupts, consumes `WAKE`, and only if it was clear and
+//! no event is flagged in `shared_info` arms the one-shot timer and executes `sti; hlt` —
+//! atomic on x86, so an upcall that arrives after the check still ends the halt. (Should a
+//! hypervisor inject the upcall inside the STI shadow, before the `hlt` began, the arch
+//! interrupt path resumes after the `hlt` rather than on it: see
+//! `xenolith_arch::cpu::interrupted_idle_halt`. Xen nested in QEMU's emulated SVM does this;
+//! resuming on the `hlt` left the vCPU asleep with the upcall flag clear and the selector set,
+//! deaf to every later event.) On HVM/PVH a `hlt` with interrupts enabled is how a vCPU
 //! blocks: Xen's `hvm_hlt` runs `SCHEDOP_block` for it. (Calling `SCHEDOP_block` directly is
 //! racy here: Xen only counts an event as deliverable when the guest's IF is set, so blocking
 //! with interrupts disabled can sleep through a pending event, and blocking with them enabled
@@ -177,7 +182,9 @@ impl Hypervisor for Platform {
         // Xen's timer takes a signed system time: a larger value would read as "in the past".
         let deadline_ns = deadline_ns.min(i64::MAX as u64);
         xenolith_arch::cpu::disable_interrupts();
+        // Events that came in while the loop ran (interrupts off) are collected, not slept on.
         if !WAKE.swap(false, Ordering::SeqCst)
+            && !self.events.work_waiting()
             && self.now_ns() < deadline_ns
             && self.set_timer(deadline_ns).is_ok()
         {
