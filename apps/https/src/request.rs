@@ -261,6 +261,22 @@ pub fn parse<'a>(buffer: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Reques
         .unwrap_or(buffer.len());
     let start = &buffer[skip..];
     let Some(end) = head_end(start) else {
+        // Garbage is refused as soon as it shows, not when the head limit or a timeout is
+        // reached: a complete request line is checked at once, and so is the method so far.
+        match start.iter().position(|&b| b == b'\n') {
+            Some(newline) => {
+                let line = &start[..newline];
+                let (_, target, _) = parse_request_line(line.strip_suffix(b"\r").unwrap_or(line))?;
+                let (_, raw_path, _) = split_target(target)?;
+                decode_path(raw_path)?;
+            }
+            None => {
+                let method = start.split(|&b| b == b' ').next().unwrap_or_default();
+                if !method.iter().all(|&b| is_tchar(b)) {
+                    return Err(RequestError::BadRequest("a bad method"));
+                }
+            }
+        }
         if start.len() >= limits.max_head {
             return Err(if start.contains(&b'\n') {
                 RequestError::HeadTooLarge
@@ -503,6 +519,26 @@ mod tests {
             parse(b"\r\n\r\n\r\n", &Limits::default()),
             Ok(Parsed::Incomplete)
         ));
+    }
+
+    #[test]
+    fn garbage_is_refused_before_the_head_ends() {
+        assert_eq!(
+            err(b"\x16\x03\x01").status(),
+            400,
+            "a TLS ClientHello on the plain port"
+        );
+        assert_eq!(err(b"GET / HTTQ/1.1\r\nHost").status(), 400);
+        assert_eq!(err(b"GET /../x HTTP/1.1\r\n").status(), 400);
+        assert_eq!(err(b"GET / HTTP/2.0\r\n").status(), 505);
+        assert_eq!(
+            parse(b"GET / HTTP/1.1\r\nHo", &Limits::default()),
+            Ok(Parsed::Incomplete)
+        );
+        assert_eq!(
+            parse(b"BREW /po", &Limits::default()),
+            Ok(Parsed::Incomplete)
+        );
     }
 
     #[test]

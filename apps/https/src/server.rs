@@ -27,7 +27,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 use core::fmt;
+use core::future::poll_fn;
+use core::pin::pin;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use core::task::{Poll, Waker};
 use core::time::Duration;
 
 use https::compiled::Site;
@@ -247,6 +250,9 @@ struct Slot {
     waiting_since: Cell<Option<Duration>>,
     /// Set by the accept loop: close as soon as you are waiting.
     evict: Cell<bool>,
+    /// Wakes the connection's task while it waits for a request, so that an eviction
+    /// takes effect at once.
+    waker: RefCell<Option<Waker>>,
 }
 
 /// The open connections of both listeners.
@@ -260,6 +266,7 @@ impl Registry {
         let slot = Rc::new(Slot {
             waiting_since: Cell::new(None),
             evict: Cell::new(false),
+            waker: RefCell::new(None),
         });
         self.slots.borrow_mut().push(slot.clone());
         COUNTERS.open.fetch_add(1, Relaxed);
@@ -289,6 +296,9 @@ impl Registry {
         match oldest {
             Some((_, slot)) => {
                 slot.evict.set(true);
+                if let Some(waker) = slot.waker.borrow_mut().take() {
+                    waker.wake();
+                }
                 COUNTERS.evicted.fetch_add(1, Relaxed);
                 true
             }
@@ -296,9 +306,6 @@ impl Registry {
         }
     }
 }
-
-/// How often a waiting connection checks whether it has been evicted.
-const EVICTION_CHECK: Duration = Duration::from_millis(250);
 
 /// Serves `site` until the stack fails: HTTPS through `acceptor` on `options.https_port`,
 /// and plain HTTP on `options.http_port` as `options.http` says.
@@ -417,37 +424,42 @@ async fn accept_loop<A: Acceptor + 'static>(
     }
 }
 
-/// How a wait for request octets ended.
-enum Wait<E> {
-    Data(usize),
+/// How a wait for the peer ended.
+enum Wait<T> {
+    /// The future completed.
+    Done(T),
+    /// The deadline passed first.
     TimedOut,
+    /// The accept loop closed the connection to make room.
     Evicted,
-    Failed(E),
 }
 
-/// Reads into `buffer` until data arrives, `deadline` passes, or the slot is evicted.
-async fn read_before<C: Connection>(
+/// Runs `future` (a read, or the acceptor's handshake) until it completes, `deadline` passes,
+/// or the slot is evicted.
+async fn wait_for<F: Future>(
     stack: &Stack,
-    conn: &mut C,
-    buffer: &mut [u8],
-    deadline: Duration,
     slot: &Slot,
-) -> Wait<C::Error> {
-    loop {
+    deadline: Duration,
+    future: F,
+) -> Wait<F::Output> {
+    let mut future = pin!(future);
+    let mut sleep = pin!(stack.sleep_until(deadline));
+    let wait = poll_fn(|cx| {
         if slot.evict.get() {
-            return Wait::Evicted;
+            return Poll::Ready(Wait::Evicted);
         }
-        let now = stack.now();
-        if now >= deadline {
-            return Wait::TimedOut;
+        *slot.waker.borrow_mut() = Some(cx.waker().clone());
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Wait::Done(output));
         }
-        let wait = (deadline - now).min(EVICTION_CHECK);
-        match stack.timeout(wait, conn.read(buffer)).await {
-            Ok(Ok(n)) => return Wait::Data(n),
-            Ok(Err(error)) => return Wait::Failed(error),
-            Err(_) => {}
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Wait::TimedOut),
+            Poll::Pending => Poll::Pending,
         }
-    }
+    })
+    .await;
+    slot.waker.borrow_mut().take();
+    wait
 }
 
 /// Writes `data` in chunks, each within `send_timeout`.
@@ -480,20 +492,19 @@ async fn connection<A: Acceptor>(
     stream.set_nodelay(true);
     // Dead-peer detection: abort when sent data stays unacknowledged this long.
     stream.set_timeout(Some(options.send_timeout));
-    let mut conn = match stack
-        .timeout(options.header_timeout, acceptor.accept(stream))
-        .await
-    {
-        Ok(Ok(conn)) => conn,
-        Ok(Err(error)) => {
+    let deadline = started + options.header_timeout;
+    let mut conn = match wait_for(stack, slot, deadline, acceptor.accept(stream)).await {
+        Wait::Done(Ok(conn)) => conn,
+        Wait::Done(Err(error)) => {
             log::debug!("connection refused by the acceptor: {error}");
             COUNTERS.errors.fetch_add(1, Relaxed);
             return;
         }
-        Err(_) => {
+        Wait::TimedOut => {
             COUNTERS.timeouts.fetch_add(1, Relaxed);
             return;
         }
+        Wait::Evicted => return,
     };
     let mut session = Session::new(options.limits);
     let mut out = Vec::with_capacity(1024);
@@ -534,9 +545,9 @@ async fn connection<A: Acceptor>(
                     Some(start) => start + options.header_timeout,
                     None => stack.now() + options.idle_timeout,
                 };
-                match read_before(stack, &mut conn, session.read_buffer(), deadline, slot).await {
-                    Wait::Data(0) => break,
-                    Wait::Data(n) => {
+                match wait_for(stack, slot, deadline, conn.read(session.read_buffer())).await {
+                    Wait::Done(Ok(0)) => break,
+                    Wait::Done(Ok(n)) => {
                         session.received(n);
                         head_started.get_or_insert(stack.now());
                     }
@@ -554,7 +565,7 @@ async fn connection<A: Acceptor>(
                         break;
                     }
                     Wait::Evicted => break,
-                    Wait::Failed(error) => {
+                    Wait::Done(Err(error)) => {
                         log::debug!("reading a request: {error}");
                         COUNTERS.errors.fetch_add(1, Relaxed);
                         break;
