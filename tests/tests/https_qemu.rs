@@ -283,6 +283,25 @@ fn serves_the_site_to_curl() {
     assert!(out.contains("existing connection"), "not reused: {out}");
     assert_eq!(out.matches("< HTTP/1.1 200 OK").count(), 2, "{out}");
 
+    // HTTP/1.0 keeps the connection only when asked, and says so.
+    let out = curl(
+        &ns,
+        &[
+            "-v",
+            "-0",
+            "-H",
+            "Connection: keep-alive",
+            "-o",
+            "/dev/null",
+            "-o",
+            "/dev/null",
+            &url(443, "/"),
+            &url(443, "/css/site.css"),
+        ],
+    );
+    assert!(out.contains("< Connection: keep-alive"), "{out}");
+    assert!(out.contains("existing connection"), "not reused: {out}");
+
     // The plain-HTTP listener redirects to HTTPS (port 443 named implicitly).
     let out = curl(&ns, &["-i", &url(80, "/docs/notes.txt?a=b")]);
     assert!(out.starts_with("HTTP/1.1 301"), "{out}");
@@ -408,4 +427,52 @@ fn bad_input_never_stops_it_serving_others() {
     assert!(guest.is_running(), "{}", guest.console());
     let console = guest.stop();
     assert!(!console.contains("panicked"), "{console}");
+}
+
+#[test]
+fn hosted_mode_serves_the_same_site() {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = std::process::Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "--release", "-p", "https"])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the hosted https failed");
+    let ns = NetNs::new("httpshost");
+    let binary = root.join("target/release/https");
+    let mut server = ns
+        .command(binary.to_str().unwrap())
+        .args([
+            "--tap",
+            "xtap0",
+            "--ip",
+            &format!("{NETNS_GUEST_IP}/24"),
+            "--http",
+            "serve",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the hosted https");
+    let mut answered = None;
+    for _ in 0..50 {
+        let (ok, out) = ns.run(
+            "curl",
+            &["-sS", "--max-time", "2", &url(80, "/css/site.css")],
+        );
+        if ok {
+            answered = Some(out);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let css = std::fs::read_to_string(root.join("apps/https/www/css/site.css")).unwrap();
+    assert_eq!(
+        answered.as_deref(),
+        Some(css.as_str()),
+        "the hosted server never answered"
+    );
 }

@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 use core::fmt::Write as _;
 
 use crate::compiled::Site;
-use crate::request::{Body, Method, Request, RequestError};
+use crate::request::{Body, Method, Request, RequestError, Version};
 
 /// The `Server` field.
 pub const SERVER: &str = "xenolith";
@@ -63,6 +63,9 @@ pub struct Reply<'s> {
     pub send_body: bool,
     /// Close the connection after this response.
     pub close: bool,
+    /// Send `Connection: keep-alive` (an HTTP/1.0 client that asked to keep the connection
+    /// needs to hear that it is kept, RFC 9112 §9.3).
+    pub keep_alive: bool,
 }
 
 /// The reason phrase of a status code this server sends.
@@ -141,6 +144,7 @@ impl<'s> Reply<'s> {
             content: page(status),
             send_body: true,
             close,
+            keep_alive: false,
         }
     }
 
@@ -182,6 +186,8 @@ impl<'s> Reply<'s> {
         }
         if self.close {
             head.push_str("Connection: close\r\n");
+        } else if self.keep_alive {
+            head.push_str("Connection: keep-alive\r\n");
         }
         head.push_str("\r\n");
         out.extend_from_slice(head.as_bytes());
@@ -262,6 +268,12 @@ pub fn http_date(unix_seconds: u64, out: &mut String) {
 
 /// The answer to a parsed request.
 pub fn respond<'s>(handler: &Handler<'s>, request: &Request<'_>) -> Reply<'s> {
+    let mut reply = answer(handler, request);
+    reply.keep_alive = !reply.close && request.version == Version::Http10;
+    reply
+}
+
+fn answer<'s>(handler: &Handler<'s>, request: &Request<'_>) -> Reply<'s> {
     let has_body = request.body != Body::None;
     let close = has_body || !request.keep_alive;
     let is_get_or_head = matches!(request.method, Method::Get | Method::Head);
@@ -327,6 +339,7 @@ pub fn respond<'s>(handler: &Handler<'s>, request: &Request<'_>) -> Reply<'s> {
                 content: if not_modified { &[] } else { file.body },
                 send_body: !head && !not_modified,
                 close,
+                keep_alive: false,
             }
         }
     }
@@ -403,6 +416,7 @@ mod tests {
             content: b"hello",
             send_body: false,
             close: true,
+            keep_alive: false,
         };
         let mut out = Vec::new();
         reply.write_head(Some(784_111_777), &mut out);

@@ -258,6 +258,11 @@ fn keep_alive_pipelining_and_close() {
         replies.iter().map(|r| r.close).collect::<Vec<_>>(),
         [false, true]
     );
+    assert!(head_text(&replies[0]).contains("Connection: keep-alive\r\n"));
+    assert!(head_text(&replies[1]).contains("Connection: close\r\n"));
+    // HTTP/1.1 persistence is the default: no field needed.
+    let reply = one(&handler, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert!(!head_text(&reply).contains("Connection:"));
 }
 
 #[test]
@@ -485,4 +490,86 @@ fn the_built_in_site_loads() {
         site.get(b"/img/xenolith.png").unwrap().content_type,
         "image/png"
     );
+}
+
+/// A small deterministic generator (xorshift64*), so the mutation test is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_requests_never_panic_or_stall() {
+    let blob = blob();
+    let site = Site::from_compiled(&blob).unwrap();
+    let handlers = [
+        Handler::Site(&site),
+        Handler::Redirect {
+            https_port: 8443,
+            default_host: "10.0.0.2",
+        },
+    ];
+    let seeds: [&[u8]; 4] = [
+        b"GET /index.html HTTP/1.1\r\nHost: h\r\nIf-None-Match: \"a\", W/\"b\"\r\n\r\n",
+        b"HEAD /docs HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET / HTTP/1.1\r\nHost: h\r\n\r\n",
+        b"POST /a%20b/%C3%A9.txt?x HTTP/1.1\r\nHost: [::1]:80\r\nContent-Length: 3\r\n\r\nabc",
+        b"GET http://h/css/site.css HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ];
+    let alphabet = b" \r\n:/%.?\"*,W\0\x7f\xffGETHOST0123456789";
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for round in 0..20_000 {
+        let mut input = seeds[round % seeds.len()].to_vec();
+        for _ in 0..1 + rng.below(6) {
+            let at = rng.below(input.len() + 1);
+            match rng.below(4) {
+                0 if at < input.len() => input[at] = alphabet[rng.below(alphabet.len())],
+                1 if at < input.len() => {
+                    input.remove(at);
+                }
+                2 => input.insert(at, alphabet[rng.below(alphabet.len())]),
+                _ => {
+                    let copy = input[at..].to_vec();
+                    input.extend_from_slice(&copy);
+                }
+            }
+        }
+        let handler = &handlers[round % handlers.len()];
+        let mut session = Session::new(Limits::default());
+        let mut rest = &input[..];
+        let mut replies = 0;
+        loop {
+            match session.next(handler) {
+                Step::Reply(reply) => {
+                    replies += 1;
+                    let mut head = Vec::new();
+                    reply.write_head(Some(1_700_000_000), &mut head);
+                    assert!(head.ends_with(b"\r\n\r\n"));
+                    assert!(!head[..head.len() - 4].windows(2).any(|w| w == b"\n\n"));
+                    if reply.close {
+                        break;
+                    }
+                    assert!(replies <= input.len(), "a reply without consuming input");
+                }
+                Step::Read if rest.is_empty() => break,
+                Step::Read => {
+                    let buffer = session.read_buffer();
+                    assert!(!buffer.is_empty(), "asked to read with a full buffer");
+                    let n = buffer.len().min(rest.len()).min(1 + rng.below(64));
+                    buffer[..n].copy_from_slice(&rest[..n]);
+                    session.received(n);
+                    rest = &rest[n..];
+                }
+            }
+        }
+    }
 }
