@@ -19,8 +19,9 @@
 //! - request heads are limited in size and field count ([`Limits`]), and garbage is answered
 //!   with 400 and the connection closed.
 //!
-//! Counters (responses by status, connections, timeouts, evictions, errors) go to the console
-//! every minute and at shutdown.
+//! Counters go to the console every minute and at shutdown: responses by status, connections
+//! (accepted, open, closed after a keep-alive idle timeout) and connections dropped (a request
+//! head or handshake that timed out, evictions at the cap, I/O or handshake errors).
 
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
@@ -185,6 +186,7 @@ pub struct Counters {
     responses: [AtomicU64; STATUSES.len() + 1],
     connections: AtomicU64,
     open: AtomicU64,
+    idle_closed: AtomicU64,
     timeouts: AtomicU64,
     evicted: AtomicU64,
     errors: AtomicU64,
@@ -196,6 +198,7 @@ pub static COUNTERS: Counters = Counters {
     responses: [const { AtomicU64::new(0) }; STATUSES.len() + 1],
     connections: AtomicU64::new(0),
     open: AtomicU64::new(0),
+    idle_closed: AtomicU64::new(0),
     timeouts: AtomicU64::new(0),
     evicted: AtomicU64::new(0),
     errors: AtomicU64::new(0),
@@ -226,7 +229,7 @@ impl Counters {
             }
         }
         log::info!(
-            "counters ({when}): responses{}; connections={} open={}; dropped: timeouts={} evicted={} errors={}; bytes sent={}",
+            "counters ({when}): responses{}; connections={} open={} idle-closed={}; dropped: timeouts={} evicted={} errors={}; bytes sent={}",
             if statuses.is_empty() {
                 " none"
             } else {
@@ -234,6 +237,7 @@ impl Counters {
             },
             self.connections.load(Relaxed),
             self.open.load(Relaxed),
+            self.idle_closed.load(Relaxed),
             self.timeouts.load(Relaxed),
             self.evicted.load(Relaxed),
             self.errors.load(Relaxed),
@@ -510,6 +514,7 @@ async fn connection<A: Acceptor>(
     let mut out = Vec::with_capacity(1024);
     // When the request being read began (its first octet, or the connection's start).
     let mut head_started = Some(started);
+    let mut answered = 0u64;
     loop {
         match session.next(handler) {
             Step::Reply(reply) => {
@@ -533,6 +538,7 @@ async fn connection<A: Acceptor>(
                     COUNTERS.errors.fetch_add(1, Relaxed);
                     break;
                 }
+                answered += 1;
                 if reply.close {
                     break;
                 }
@@ -550,6 +556,11 @@ async fn connection<A: Acceptor>(
                     Wait::Done(Ok(n)) => {
                         session.received(n);
                         head_started.get_or_insert(stack.now());
+                    }
+                    Wait::TimedOut if answered > 0 && session.pending() == 0 => {
+                        // A kept-alive connection with nothing more to ask: a normal end.
+                        COUNTERS.idle_closed.fetch_add(1, Relaxed);
+                        break;
                     }
                     Wait::TimedOut => {
                         COUNTERS.timeouts.fetch_add(1, Relaxed);
@@ -574,7 +585,8 @@ async fn connection<A: Acceptor>(
             }
         }
     }
-    conn.close().await;
+    // Bounded: a TLS close_notify could wait on a peer that does not read.
+    let _ = stack.timeout(Duration::from_secs(1), conn.close()).await;
 }
 
 async fn report_periodically(stack: Stack, every: Duration) {
