@@ -1,0 +1,97 @@
+//! Compiles the site the manifest (`Unikernel.toml`, `[data] root`) names into
+//! `$OUT_DIR/site.bin`, which the image embeds. Every file under the root is served at its
+//! path relative to the root; names starting with '.' are skipped. Tables and keys of the
+//! manifest other than `[data] root` are left to other tools (xen-config).
+extern crate alloc;
+
+#[allow(dead_code)]
+#[path = "src/compiled.rs"]
+mod compiled;
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let dir = PathBuf::from(
+        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
+    );
+    let manifest_path = dir.join("Unikernel.toml");
+    println!("cargo:rerun-if-changed={}", manifest_path.display());
+    println!("cargo:rerun-if-changed=src/compiled.rs");
+    let manifest = std::fs::read_to_string(&manifest_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest_path.display()));
+    let root = site_root(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
+    let root = dir.join(root);
+    let mut builder = compiled::SiteBuilder::new();
+    let mut count = 0;
+    add_directory(&root, &root, &mut builder, &mut count)
+        .unwrap_or_else(|e| panic!("compiling the site in {}: {e}", root.display()));
+    if count == 0 {
+        panic!(
+            "{}: the site root {} holds no files: put the site's files there",
+            manifest_path.display(),
+            root.display()
+        );
+    }
+    let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("site.bin");
+    std::fs::write(&out, builder.finish())
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+}
+
+/// The `root = "..."` of the `[data]` table.
+fn site_root(manifest: &str) -> Result<String, String> {
+    let value: toml::Table = manifest
+        .parse()
+        .map_err(|e| format!("not valid TOML: {e}"))?;
+    value
+        .get("data")
+        .and_then(|d| d.get("root"))
+        .ok_or("[data] root = \"...\" is missing: name the directory to serve")?
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| "[data] root must be a directory name (a string)".into())
+}
+
+fn add_directory(
+    root: &Path,
+    dir: &Path,
+    builder: &mut compiled::SiteBuilder,
+    count: &mut usize,
+) -> Result<(), String> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the directory {}: {e}", dir.display()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot read the directory {}: {e}", dir.display()))?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            return Err(format!(
+                "{}: a file name that is not UTF-8",
+                entry.path().display()
+            ));
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let metadata =
+            std::fs::metadata(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if metadata.is_dir() {
+            add_directory(root, &path, builder, count)?;
+        } else if metadata.is_file() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            let relative = path.strip_prefix(root).map_err(|e| e.to_string())?;
+            let url: Vec<&str> = relative
+                .components()
+                .map(|c| c.as_os_str().to_str().unwrap_or(""))
+                .collect();
+            let url = format!("/{}", url.join("/"));
+            let body =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            builder.add(&url, &body).map_err(|e| e.to_string())?;
+            *count += 1;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,298 @@
+//! `https`: a static web server, as a unikernel image or a Linux process.
+//!
+//! It serves the site compiled in at build time (the manifest's `[data] root`, see
+//! `build.rs`) with HTTP/1.1 on port 443 and, optionally, port 80.
+//!
+//! **TLS is not plugged in yet: port 443 speaks plain HTTP.** The server is generic over the
+//! connection's byte stream (`server::Acceptor`); TLS is one acceptor away (see `ACCEPTOR`
+//! below and the docs of `server`).
+//!
+//! - **Image** (`target_os = "none"`): configured on the command line:
+//!   `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp` (the default); `http=redirect|serve|off` for port
+//!   80 (default `redirect`: every request is redirected to `https://`); `redirect_port=N`, the
+//!   HTTPS port named in redirects (default 443; e.g. 8443 behind `./scripts/run`'s port
+//!   forwarding). A bad value is a clear console error and the guest stops.
+//! - **Hosted** (Linux): `https [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp]
+//!   [--http MODE] [--redirect-port N] [--port N] [--http-port N] [--verbose]`, over a TAP
+//!   interface, for development and benchmarks.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+mod server;
+
+/// The site compiled into the image (see `build.rs`).
+static BUILTIN_SITE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/site.bin"));
+
+/// The HTTPS listener's acceptor. TLS plugs in here: replace `Plain` by an acceptor that
+/// wraps the `TcpStream` in the TLS stream (and implement `server::Connection` for it).
+type HttpsAcceptor = server::Plain;
+
+/// Reads `http=` and `redirect_port=` into the options.
+fn options_from(
+    lookup: impl Fn(&str) -> Option<alloc::string::String>,
+    mut options: server::Options,
+) -> Result<server::Options, alloc::string::String> {
+    use alloc::format;
+    if let Some(mode) = lookup("http") {
+        options.http = server::HttpMode::parse(&mode).ok_or(format!(
+            "http={mode} is not understood: write http=redirect, http=serve or http=off"
+        ))?;
+    }
+    if let Some(port) = lookup("redirect_port") {
+        options.redirect_port = port.parse().ok().filter(|&p| p != 0).ok_or(format!(
+            "redirect_port={port} is not a port: give a number from 1 to 65535"
+        ))?;
+    }
+    Ok(options)
+}
+
+#[cfg(target_os = "none")]
+xenolith_rt::entry!(kernel::main);
+
+#[cfg(target_os = "none")]
+mod kernel {
+    use alloc::rc::Rc;
+    use alloc::string::{String, ToString};
+    use core::fmt;
+    use xenolith_netstack::{Config, Executor, Stack};
+    use xenolith_rt::Boot;
+
+    /// Why the server stopped.
+    #[derive(Debug)]
+    pub(crate) enum Error {
+        /// The site compiled into the image is unusable (a build problem).
+        Builtin(https::compiled::LoadError),
+        /// A bad `http=` or `redirect_port=`.
+        Options(String),
+        /// A bad `ip=` or `gw=`.
+        Config(xenolith_netstack::Error),
+        /// No network device.
+        Device(String),
+        /// The stack failed.
+        Net(xenolith_netstack::Error),
+    }
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Error::Builtin(e) => write!(
+                    f,
+                    "https: the site compiled into this image is unusable: {e}"
+                ),
+                Error::Options(e) | Error::Device(e) => write!(f, "https: {e}"),
+                Error::Config(e) | Error::Net(e) => write!(f, "https: {e}"),
+            }
+        }
+    }
+
+    /// Seconds since the Unix epoch, from the runtime's wallclock.
+    fn wallclock() -> Option<u64> {
+        xenolith_rt::time::wallclock().map(|t| t.as_secs())
+    }
+
+    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+        let cmdline = boot.cmdline();
+        let config =
+            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
+        let options = super::options_from(
+            |key| cmdline.get(key).map(String::from),
+            super::server::Options {
+                wallclock,
+                ..Default::default()
+            },
+        )
+        .map_err(Error::Options)?;
+        if !boot.modules.is_empty() {
+            log::warn!(
+                "{} boot module(s) ignored: the site is compiled into the image",
+                boot.modules.len()
+            );
+        }
+        let site =
+            https::compiled::Site::from_compiled(super::BUILTIN_SITE).map_err(Error::Builtin)?;
+        log::warn!(
+            "TLS is not plugged in yet: port {} speaks plain HTTP",
+            options.https_port
+        );
+        xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
+
+        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
+        let platform = xenolith_rt::net::platform();
+        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
+        let executor = Executor::new();
+        executor
+            .block_on(
+                &stack,
+                platform,
+                super::server::serve(
+                    &stack,
+                    &executor.spawner(),
+                    Rc::new(site),
+                    Rc::new(super::HttpsAcceptor::default()),
+                    options,
+                ),
+            )
+            .map_err(Error::Net)
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() -> std::process::ExitCode {
+    match hosted::run(std::env::args().skip(1)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("https: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The Linux process: options, a stderr logger, the TAP device and the host platform.
+#[cfg(not(target_os = "none"))]
+mod hosted {
+    use std::collections::HashMap;
+    use std::rc::Rc;
+    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::{Config, Executor, Stack};
+
+    const USAGE: &str = "\
+usage: https [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--http MODE]
+             [--redirect-port N] [--port N] [--http-port N] [--verbose]
+
+Serves the site compiled into the program over a Linux TAP interface (root or CAP_NET_ADMIN
+is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
+
+  --tap NAME           TAP interface (default xtap0)
+  --ip ADDR/PREFIX     static address, e.g. --ip 10.77.0.2/24
+  --gw ADDR            default gateway on that subnet
+  --dhcp               address from DHCP (the default without --ip)
+  --http MODE          port 80: redirect (to https://, the default), serve, or off
+  --redirect-port N    the HTTPS port named in redirects (default 443)
+  --port N             HTTPS port (default 443)
+  --http-port N        plain-HTTP port (default 80)
+  --verbose            debug logging";
+
+    fn port(name: &str, text: &str) -> Result<u16, String> {
+        text.parse()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or(format!("{name} {text}: give a port from 1 to 65535"))
+    }
+
+    fn wallclock() -> Option<u64> {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()
+            .map(|t| t.as_secs())
+    }
+
+    pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
+        let mut values: HashMap<&'static str, String> = HashMap::new();
+        let mut verbose = false;
+        let mut options = super::server::Options {
+            wallclock,
+            ..Default::default()
+        };
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--tap" => _ = values.insert("tap", value("--tap")?),
+                "--ip" => _ = values.insert("ip", value("--ip")?),
+                "--gw" => _ = values.insert("gw", value("--gw")?),
+                "--dhcp" => _ = values.insert("ip", "dhcp".into()),
+                "--http" => _ = values.insert("http", value("--http")?),
+                "--redirect-port" => _ = values.insert("redirect_port", value("--redirect-port")?),
+                "--port" => options.https_port = port("--port", &value("--port")?)?,
+                "--http-port" => options.http_port = port("--http-port", &value("--http-port")?)?,
+                "--verbose" | "-v" => verbose = true,
+                "--help" | "-h" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+            }
+        }
+        xenolith_netstack::hosted::init_stderr_logger(verbose);
+        let options =
+            super::options_from(|key| values.get(key).cloned(), options).map_err(|e| {
+                e.replacen("http=", "--http ", 1)
+                    .replacen("redirect_port=", "--redirect-port ", 1)
+            })?;
+        let site = https::compiled::Site::from_compiled(super::BUILTIN_SITE)
+            .map_err(|e| format!("the site compiled into this program is unusable: {e}"))?;
+        let config = Config::from_lookup(|key| values.get(key).map(String::as_str), Config::Dhcp)
+            .map_err(|e| {
+            e.to_string()
+                .replacen("ip=", "--ip ", 1)
+                .replacen("gw=", "--gw ", 1)
+        })?;
+        let tap_name = values.get("tap").map_or("xtap0", String::as_str);
+        let tap = TapDevice::open(tap_name, xenolith_netstack::hosted::random_mac())
+            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
+        let platform =
+            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
+        let executor = Executor::new();
+        executor
+            .block_on(
+                &stack,
+                &platform,
+                super::server::serve(
+                    &stack,
+                    &executor.spawner(),
+                    Rc::new(site),
+                    Rc::new(super::HttpsAcceptor::default()),
+                    options,
+                ),
+            )
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(pairs: &[(&str, &str)]) -> Result<server::Options, String> {
+        options_from(
+            |key| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            },
+            server::Options::default(),
+        )
+    }
+
+    #[test]
+    fn command_line_options() {
+        let defaults = options(&[]).unwrap();
+        assert_eq!(defaults.http, server::HttpMode::Redirect);
+        assert_eq!(defaults.redirect_port, 443);
+        let set = options(&[("http", "serve"), ("redirect_port", "8443")]).unwrap();
+        assert_eq!(set.http, server::HttpMode::Serve);
+        assert_eq!(set.redirect_port, 8443);
+        assert_eq!(
+            options(&[("http", "off")]).unwrap().http,
+            server::HttpMode::Off
+        );
+        assert!(
+            options(&[("http", "on")])
+                .unwrap_err()
+                .contains("http=redirect")
+        );
+        assert!(
+            options(&[("redirect_port", "0")])
+                .unwrap_err()
+                .contains("1 to 65535")
+        );
+        assert!(
+            options(&[("redirect_port", "x")])
+                .unwrap_err()
+                .contains("1 to 65535")
+        );
+    }
+}
