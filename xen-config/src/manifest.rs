@@ -298,9 +298,8 @@ impl Manifest {
                     if key != "bridge" {
                         return Err(self.field(
                             &format!("{field} (from {option})"),
-                            format!(
-                                "the manifest has no [[network]] interface to set it on: add one to the manifest, or pass --bridge BRIDGE to add one"
-                            ),
+                            "the manifest has no [[network]] interface to set it on: add one to the manifest, or pass --bridge BRIDGE to add one"
+                                .to_string(),
                         ));
                     }
                     self.table.insert(
@@ -427,18 +426,17 @@ impl Manifest {
         let on_crash = self.action(unikernel, "on_crash", Action::Destroy, true)?;
 
         let network = self.network(name)?;
-        if let (Some(c), Some(Network { ip: Some(_), .. })) = (&cmdline, &network) {
-            if let Some(word) = c
+        if let (Some(c), Some(Network { ip: Some(_), .. })) = (&cmdline, &network)
+            && let Some(word) = c
                 .split(' ')
                 .find(|w| w.starts_with("ip=") || w.starts_with("gw="))
-            {
-                return Err(self.field(
-                    "[unikernel] cmdline",
-                    format!(
-                        "sets {word:?} while [[network]] ip sets the address too: keep it in [[network]] ip and gw only"
-                    ),
-                ));
-            }
+        {
+            return Err(self.field(
+                "[unikernel] cmdline",
+                format!(
+                    "sets {word:?} while [[network]] ip sets the address too: keep it in [[network]] ip and gw only"
+                ),
+            ));
         }
 
         let module = match self.table.get("boot") {
