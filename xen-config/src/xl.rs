@@ -2,7 +2,7 @@
 //!
 //! Strings are double-quoted with `\"` and `\\` escaped, as xl's config lexer
 //! (`tools/libs/util/libxlu_cfg.c`, `xlu__cfgl_dequote`) reads them back; control characters
-//! were refused before (manifest validation, [`crate::path_text`]).
+//! were refused before (manifest validation, and the path check before rendering).
 
 use std::fmt::Write;
 
