@@ -65,7 +65,8 @@ fn report_skipped_halts() {
     if !REPORTED.load(Ordering::Relaxed) && xenolith_arch::cpu::skipped_halts() > 0 {
         REPORTED.store(true, Ordering::Relaxed);
         log::info!(
-            "idle: an interrupt arrived inside the STI shadow, before the halt began              (this hypervisor does not hold interrupts for it); resumed after the halt"
+            "an interrupt arrived inside the STI shadow, before the halt began (this \
+             hypervisor does not hold interrupts for it); resumed after the halt"
         );
     }
 }
