@@ -51,6 +51,7 @@ pub mod executor;
 mod phy;
 pub mod sim;
 pub mod stack;
+pub mod stream;
 pub mod tcp;
 mod time;
 pub mod udp;
@@ -63,6 +64,7 @@ pub use device::{DeviceStats, NetDevice};
 pub use error::Error;
 pub use executor::{Executor, Platform, Spawner};
 pub use stack::{SocketBuffers, Stack, StackStats};
+pub use stream::{Acceptor, Connection, Plain};
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 

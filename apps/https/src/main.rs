@@ -4,7 +4,7 @@
 //! `build.rs`) with HTTP/1.1 on port 443 and, optionally, port 80.
 //!
 //! **TLS is not plugged in yet: port 443 speaks plain HTTP.** The server is generic over the
-//! connection's byte stream (`server::Acceptor`); TLS is one acceptor away (see `ACCEPTOR`
+//! connection's byte stream (`xenolith_netstack::Acceptor`); TLS is one acceptor away (see `ACCEPTOR`
 //! below and the docs of `server`).
 //!
 //! - **Image** (`target_os = "none"`): configured on the command line:
@@ -26,8 +26,8 @@ mod server;
 static BUILTIN_SITE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/site.bin"));
 
 /// The HTTPS listener's acceptor. TLS plugs in here: replace `Plain` by an acceptor that
-/// wraps the `TcpStream` in the TLS stream (and implement `server::Connection` for it).
-type HttpsAcceptor = server::Plain;
+/// wraps the `TcpStream` in the TLS stream (and implement `xenolith_netstack::Connection` for it).
+type HttpsAcceptor = xenolith_netstack::Plain;
 
 /// Reads `http=` and `redirect_port=` into the options.
 fn options_from(

@@ -1,8 +1,8 @@
 //! The HTTP(S) server: a listener on port 443 and an optional plain-HTTP listener on port 80,
 //! over the Xenolith network stack.
 //!
-//! The server is generic over the byte stream a connection carries ([`Connection`]): an
-//! [`Acceptor`] turns each accepted [`TcpStream`] into one. Today the HTTPS listener uses
+//! The server is generic over the byte stream a connection carries ([`Connection`], from
+//! `xenolith_netstack::stream`): an [`Acceptor`] turns each accepted [`TcpStream`] into one. Today the HTTPS listener uses
 //! [`Plain`] (the TCP stream itself, so port 443 speaks plain HTTP); TLS plugs in as another
 //! acceptor whose connection is the TLS stream (see `main.rs`). The port-80 listener always
 //! uses [`Plain`].
@@ -27,7 +27,6 @@ use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::fmt;
 use core::future::poll_fn;
 use core::pin::pin;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -36,67 +35,9 @@ use core::time::Duration;
 
 use https::compiled::Site;
 use https::{Handler, Limits, Session, Step};
-use xenolith_netstack::{Error, Spawner, Stack, TcpListener, TcpStream};
-
-/// A byte stream an HTTP connection runs over: TCP, or TLS over TCP.
-///
-/// `read` must be cancel-safe: the server drops a pending `read` when a timeout expires or
-/// the connection is evicted, and the stream must then lose no octet already received (keep
-/// buffered state in `self`, not in the future).
-pub trait Connection {
-    /// Why an operation failed (shown in debug logs).
-    type Error: fmt::Display;
-
-    /// Reads into `buffer`: the number of octets read, 0 at the end of the stream.
-    async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, Self::Error>;
-
-    /// Writes all of `data`.
-    async fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error>;
-
-    /// Ends the stream: sends what is buffered and closes the sending side (TLS: a
-    /// close_notify alert, then the TCP FIN). Errors are of no interest at this point.
-    async fn close(&mut self);
-}
-
-/// Turns an accepted TCP connection into a [`Connection`] (TLS: runs the handshake).
-pub trait Acceptor {
-    /// The stream it makes.
-    type Connection: Connection;
-
-    /// Wraps `stream`; the server bounds this with the header timeout.
-    async fn accept(
-        &self,
-        stream: TcpStream,
-    ) -> Result<Self::Connection, <Self::Connection as Connection>::Error>;
-}
-
-impl Connection for TcpStream {
-    type Error = Error;
-
-    async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, Error> {
-        TcpStream::read(self, buffer).await
-    }
-
-    async fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
-        TcpStream::write_all(self, data).await
-    }
-
-    async fn close(&mut self) {
-        TcpStream::close(self);
-    }
-}
-
-/// The identity acceptor: plain HTTP over the TCP stream.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Plain;
-
-impl Acceptor for Plain {
-    type Connection = TcpStream;
-
-    async fn accept(&self, stream: TcpStream) -> Result<TcpStream, Error> {
-        Ok(stream)
-    }
-}
+use xenolith_netstack::{
+    Acceptor, Connection, Error, Plain, Spawner, Stack, TcpListener, TcpStream,
+};
 
 /// What the port-80 listener does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
