@@ -13,7 +13,9 @@ use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
 use dns::{Response, Transport, Zones};
-use xenolith_netstack::{Error, Spawner, Stack, TcpListener, TcpStream, UdpSocket};
+use xenolith_netstack::{
+    Acceptor, Connection, Error, Plain, Spawner, Stack, TcpListener, UdpSocket,
+};
 
 /// Server settings.
 #[derive(Clone, Copy, Debug)]
@@ -130,16 +132,60 @@ pub async fn serve(
     spawner.spawn(report_periodically(stack.clone(), options.report_every));
 
     let active = Rc::new(Cell::new(0usize));
+    serve_streams(
+        stack,
+        spawner,
+        listener,
+        Rc::new(Plain),
+        zones,
+        active,
+        options,
+    )
+    .await
+}
+
+/// Accepts connections on `listener` and answers queries on each, over the stream `acceptor`
+/// makes of it (plain TCP, or TLS for DNS over TLS). `active` counts the connections open
+/// across every listener that shares it, against `options.max_connections`.
+pub async fn serve_streams<A: Acceptor + 'static>(
+    stack: &Stack,
+    spawner: &Spawner,
+    listener: TcpListener,
+    acceptor: Rc<A>,
+    zones: Rc<Zones>,
+    active: Rc<Cell<usize>>,
+    options: Options,
+) -> ! {
     loop {
         while active.get() >= options.max_connections {
             stack.sleep(Duration::from_millis(10)).await;
         }
-        let stream = listener.accept().await;
+        let mut stream = listener.accept().await;
+        stream.set_timeout(Some(options.idle_timeout));
         COUNTERS.tcp_connections.fetch_add(1, Relaxed);
         active.set(active.get() + 1);
-        let (stack, zones, active) = (stack.clone(), zones.clone(), active.clone());
+        let (stack, zones, active, acceptor) = (
+            stack.clone(),
+            zones.clone(),
+            active.clone(),
+            acceptor.clone(),
+        );
         spawner.spawn(async move {
-            answer_connection(&stack, stream, &zones, options.idle_timeout).await;
+            match stack
+                .timeout(options.idle_timeout, acceptor.accept(stream))
+                .await
+            {
+                Ok(Ok(connection)) => {
+                    answer_connection(&stack, connection, &zones, options.idle_timeout).await;
+                }
+                Ok(Err(error)) => {
+                    log::debug!("connection refused: {error}");
+                    COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                }
+                Err(_) => {
+                    COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                }
+            }
             active.set(active.get() - 1);
         });
     }
@@ -172,27 +218,33 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
     }
 }
 
-/// Reads exactly `buffer.len()` bytes; `Ok(false)` if the peer closed before the first byte.
-async fn read_exact(
+/// Reads exactly `buffer.len()` bytes; `Ok(false)` if the peer closed before the first byte,
+/// `Err(())` if it closed in the middle, failed, or sent nothing for `idle`.
+async fn read_exact<C: Connection>(
     stack: &Stack,
-    stream: &mut TcpStream,
+    stream: &mut C,
     buffer: &mut [u8],
     idle: Duration,
-) -> Result<bool, Error> {
+) -> Result<bool, ()> {
     let mut done = 0;
     while done < buffer.len() {
         match stack.timeout(idle, stream.read(&mut buffer[done..])).await {
             Ok(Ok(0)) if done == 0 => return Ok(false),
-            Ok(Ok(0)) => return Err(Error::ConnectionReset),
-            Ok(Ok(n)) => done += n,
-            Ok(Err(error)) | Err(error) => return Err(error),
+            Ok(Ok(n)) if n > 0 => done += n,
+            Ok(Ok(_)) | Ok(Err(_)) | Err(_) => return Err(()),
         }
     }
     Ok(true)
 }
 
-async fn answer_connection(stack: &Stack, mut stream: TcpStream, zones: &Zones, idle: Duration) {
-    stream.set_timeout(Some(idle));
+/// Answers the length-framed queries of one connection (RFC 1035 §4.2.2, RFC 7766) until the
+/// peer closes it, goes quiet for `idle`, or breaks the framing.
+async fn answer_connection<C: Connection>(
+    stack: &Stack,
+    mut stream: C,
+    zones: &Zones,
+    idle: Duration,
+) {
     let mut query = vec![0u8; 65535];
     let mut answer = Vec::with_capacity(4096);
     let mut framed = Vec::with_capacity(4098);
@@ -221,11 +273,10 @@ async fn answer_connection(stack: &Stack, mut stream: TcpStream, zones: &Zones, 
                 framed.clear();
                 framed.extend_from_slice(&(n as u16).to_be_bytes());
                 framed.extend_from_slice(&answer[..n]);
-                if stack
-                    .timeout(idle, stream.write_all(&framed))
-                    .await
-                    .is_err()
-                {
+                if !matches!(
+                    stack.timeout(idle, stream.write_all(&framed)).await,
+                    Ok(Ok(()))
+                ) {
                     COUNTERS.tcp_errors.fetch_add(1, Relaxed);
                     break;
                 }
@@ -237,7 +288,7 @@ async fn answer_connection(stack: &Stack, mut stream: TcpStream, zones: &Zones, 
             }
         }
     }
-    stream.close();
+    stream.close().await;
 }
 
 async fn report_periodically(stack: Stack, every: Duration) {
