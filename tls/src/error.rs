@@ -74,7 +74,10 @@ impl fmt::Display for Error {
                 f,
                 "the peer closed the TCP connection without a TLS close_notify (the data may be truncated)"
             ),
-            Error::Closed => write!(f, "the TLS connection is closed: nothing more can be written"),
+            Error::Closed => write!(
+                f,
+                "the TLS connection is closed: nothing more can be written"
+            ),
         }
     }
 }

@@ -170,14 +170,18 @@ fn parse(blob: &[u8]) -> Result<(Vec<Vec<u8>>, Vec<u8>), Error> {
         chain.push(take_part(&mut body)?);
     }
     if !body.is_empty() {
-        return Err(Error::BadIdentity("it has octets after its last certificate"));
+        return Err(Error::BadIdentity(
+            "it has octets after its last certificate",
+        ));
     }
     Ok((chain, key))
 }
 
 fn take_part(body: &mut &[u8]) -> Result<Vec<u8>, Error> {
     const SHORT: &str = "a length field points past its end";
-    let (len, rest) = body.split_first_chunk::<4>().ok_or(Error::BadIdentity(SHORT))?;
+    let (len, rest) = body
+        .split_first_chunk::<4>()
+        .ok_or(Error::BadIdentity(SHORT))?;
     let len = u32::from_be_bytes(*len) as usize;
     if len == 0 {
         return Err(Error::BadIdentity("it holds an empty certificate or key"));

@@ -219,13 +219,17 @@ impl<T: Transport> TlsStream<T> {
             if self.done {
                 return Err(Error::Closed);
             }
-            let status = self.conn.process_tls_records(&mut self.incoming[..self.filled]);
+            let status = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.filled]);
             let discard = status.discard;
             let action = match status.state {
                 Ok(ConnectionState::WriteTraffic(mut traffic)) => {
-                    let result = encode_into(&mut self.buffers.outgoing, self.buffers.pending_out, |out| {
-                        traffic.encrypt(data, out).map_err(encrypt_size)
-                    });
+                    let result = encode_into(
+                        &mut self.buffers.outgoing,
+                        self.buffers.pending_out,
+                        |out| traffic.encrypt(data, out).map_err(encrypt_size),
+                    );
                     match result {
                         Ok(len) => {
                             self.buffers.pending_out += len;
@@ -280,13 +284,17 @@ impl<T: Transport> TlsStream<T> {
             return Ok(());
         }
         loop {
-            let status = self.conn.process_tls_records(&mut self.incoming[..self.filled]);
+            let status = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.filled]);
             let discard = status.discard;
             let action = match status.state {
                 Ok(ConnectionState::WriteTraffic(mut traffic)) => {
-                    let result = encode_into(&mut self.buffers.outgoing, self.buffers.pending_out, |out| {
-                        traffic.queue_close_notify(out).map_err(encrypt_size)
-                    });
+                    let result = encode_into(
+                        &mut self.buffers.outgoing,
+                        self.buffers.pending_out,
+                        |out| traffic.queue_close_notify(out).map_err(encrypt_size),
+                    );
                     match result {
                         Ok(len) => {
                             self.buffers.pending_out += len;
@@ -323,7 +331,9 @@ impl<T: Transport> TlsStream<T> {
             if self.done {
                 return Err(Error::Closed);
             }
-            let status = self.conn.process_tls_records(&mut self.incoming[..self.filled]);
+            let status = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.filled]);
             let discard = status.discard;
             let action = match status.state {
                 Ok(ConnectionState::WriteTraffic(_)) => Action::Return(Event::Writable),
@@ -397,34 +407,28 @@ impl<T: Transport> TlsStream<T> {
 
     /// After rustls rejected the peer: sends the alert rustls queued (if any), then fails.
     async fn fail(&mut self, error: rustls::Error) -> Error {
-        // rustls queues the alert as pending TLS data; the next calls hand it out as
-        // EncodeTlsData / TransmitTlsData and then repeat the error. Bounded: a few rounds.
-        for _ in 0..4 {
-            let status = self.conn.process_tls_records(&mut []);
-            let action = match status.state {
-                Ok(ConnectionState::EncodeTlsData(mut encode)) => {
-                    match encode_into(&mut self.buffers.outgoing, self.buffers.pending_out, |out| {
-                        encode.encode(out).map_err(encode_size)
-                    }) {
-                        Ok(len) => {
-                            self.buffers.pending_out += len;
-                            Action::Continue
-                        }
-                        Err(error) => Action::Fail(error),
-                    }
-                }
-                Ok(ConnectionState::TransmitTlsData(transmit)) => {
-                    transmit.done();
-                    Action::Transmit
-                }
-                _ => Action::Return(Event::Closed),
+        // The alert waits in rustls's queue of outgoing TLS data, which `process_tls_records`
+        // hands out (as EncodeTlsData) before it looks at input again. Call it only while
+        // that queue is non-empty: once empty, it would parse the offending record again.
+        // The same unconsumed octets must be passed: rustls remembers how far it has read.
+        while self.conn.wants_write() {
+            let status = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.filled]);
+            let discard = status.discard;
+            let encoded = match status.state {
+                Ok(ConnectionState::EncodeTlsData(mut encode)) => encode_into(
+                    &mut self.buffers.outgoing,
+                    self.buffers.pending_out,
+                    |out| encode.encode(out).map_err(encode_size),
+                )
+                .ok(),
+                _ => None,
             };
-            match action {
-                Action::Continue => {}
-                Action::Transmit => {
-                    let _ = self.transmit().await;
-                }
-                _ => break,
+            self.discard(discard);
+            match encoded {
+                Some(len) => self.buffers.pending_out += len,
+                None => break,
             }
         }
         let _ = self.transmit().await;
@@ -434,7 +438,10 @@ impl<T: Transport> TlsStream<T> {
 
 impl Buffers {
     /// The states every caller handles alike.
-    fn handle(&mut self, state: ConnectionState<'_, '_, rustls::server::ServerConnectionData>) -> Action {
+    fn handle(
+        &mut self,
+        state: ConnectionState<'_, '_, rustls::server::ServerConnectionData>,
+    ) -> Action {
         match state {
             ConnectionState::ReadTraffic(mut traffic) => {
                 while let Some(record) = traffic.next_record() {
@@ -468,7 +475,9 @@ impl Buffers {
             ConnectionState::WriteTraffic(_) => Action::Return(Event::Writable),
             // Early data is never accepted (max_early_data_size is 0); any future state is
             // treated as a failure rather than guessed at.
-            _ => Action::Fail(rustls::Error::General("unexpected TLS connection state".into())),
+            _ => Action::Fail(rustls::Error::General(
+                "unexpected TLS connection state".into(),
+            )),
         }
     }
 }
@@ -505,7 +514,9 @@ fn encode_size(error: EncodeError) -> Result<usize, rustls::Error> {
 
 fn encrypt_size(error: EncryptError) -> Result<usize, rustls::Error> {
     match error {
-        EncryptError::InsufficientSize(InsufficientSizeError { required_size }) => Ok(required_size),
+        EncryptError::InsufficientSize(InsufficientSizeError { required_size }) => {
+            Ok(required_size)
+        }
         EncryptError::EncryptExhausted => Err(rustls::Error::EncryptError),
     }
 }

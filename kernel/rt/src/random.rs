@@ -46,10 +46,7 @@ impl core::fmt::Display for Error {
 /// One checked value from `draw` (which returns `None` when the generator has nothing):
 /// at most [`RETRIES`] attempts; the value must differ from the previous one, kept in `last`
 /// (and updated), and must not be all-zero or all-one bits.
-pub fn checked_draw(
-    mut draw: impl FnMut() -> Option<u64>,
-    last: &AtomicU64,
-) -> Result<u64, Error> {
+pub fn checked_draw(mut draw: impl FnMut() -> Option<u64>, last: &AtomicU64) -> Result<u64, Error> {
     for _ in 0..RETRIES {
         if let Some(value) = draw() {
             if value == 0 || value == u64::MAX || last.swap(value, Ordering::Relaxed) == value {
@@ -138,7 +135,10 @@ mod tests {
         script[9] = Some(42);
         assert_eq!(checked_draw(scripted(&script), &last), Ok(42));
         let script = [None; 11];
-        assert_eq!(checked_draw(scripted(&script), &last), Err(Error::Exhausted));
+        assert_eq!(
+            checked_draw(scripted(&script), &last),
+            Err(Error::Exhausted)
+        );
     }
 
     #[test]

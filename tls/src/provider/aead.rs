@@ -27,7 +27,9 @@ const GCM_EXPLICIT_LEN: usize = 8;
 const GCM_SALT_LEN: usize = 4;
 
 /// The AEADs this provider has: 12-octet nonce, 16-octet tag.
-pub trait Aead: AeadInPlace<NonceSize = U12, TagSize = U16> + KeyInit + Send + Sync + 'static {
+pub trait Aead:
+    AeadInPlace<NonceSize = U12, TagSize = U16> + KeyInit + Send + Sync + 'static
+{
     /// AES-GCM: TLS 1.2 records carry an explicit nonce (RFC 5288); ChaCha20-Poly1305's do not.
     const GCM: bool;
     /// The traffic secrets for rustls's key export (kTLS); unused by this crate, required by
@@ -166,7 +168,10 @@ impl<A: Aead> Tls12AeadAlgorithm for AeadAlgorithm<A> {
             Box::new(Tls12ChaCha::<A>(cipher(&key), Iv::copy(iv)))
         } else {
             // Only the salt is used when decrypting: the rest of the nonce comes in the record.
-            Box::new(Tls12Gcm::<A>(cipher(&key), gcm_iv(iv, &[0; GCM_EXPLICIT_LEN])))
+            Box::new(Tls12Gcm::<A>(
+                cipher(&key),
+                gcm_iv(iv, &[0; GCM_EXPLICIT_LEN]),
+            ))
         }
     }
 
@@ -223,7 +228,8 @@ impl<A: Aead> MessageEncrypter for Tls12Gcm<A> {
         seq: u64,
     ) -> Result<OutboundOpaqueMessage, Error> {
         let nonce = Nonce::new(&self.1, seq).0;
-        let mut payload = PrefixedPayload::with_capacity(self.encrypted_payload_len(msg.payload.len()));
+        let mut payload =
+            PrefixedPayload::with_capacity(self.encrypted_payload_len(msg.payload.len()));
         payload.extend_from_slice(&nonce[GCM_SALT_LEN..]);
         payload.extend_from_chunks(&msg.payload);
         let aad = make_tls12_aad(seq, msg.typ, msg.version, msg.payload.len());
@@ -280,7 +286,8 @@ impl<A: Aead> MessageEncrypter for Tls12ChaCha<A> {
         msg: OutboundPlainMessage<'_>,
         seq: u64,
     ) -> Result<OutboundOpaqueMessage, Error> {
-        let mut payload = PrefixedPayload::with_capacity(self.encrypted_payload_len(msg.payload.len()));
+        let mut payload =
+            PrefixedPayload::with_capacity(self.encrypted_payload_len(msg.payload.len()));
         payload.extend_from_chunks(&msg.payload);
         let aad = make_tls12_aad(seq, msg.typ, msg.version, msg.payload.len());
         let nonce = GenericArray::from(Nonce::new(&self.1, seq).0);

@@ -102,10 +102,7 @@ mod tests {
     #[test]
     fn sha256_and_hmac_known_answers() {
         // FIPS 180-2 "abc"; RFC 4231 test case 2.
-        assert_eq!(
-            SHA256.hash(b"abc").as_ref()[..4],
-            [0xba, 0x78, 0x16, 0xbf]
-        );
+        assert_eq!(SHA256.hash(b"abc").as_ref()[..4], [0xba, 0x78, 0x16, 0xbf]);
         let tag = HMAC_SHA256
             .with_key(b"Jefe")
             .sign(&[b"what do ya want ", b"for nothing?"]);

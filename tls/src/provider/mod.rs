@@ -31,7 +31,9 @@ use rustls::crypto::{
     CipherSuiteCommon, CryptoProvider, KeyExchangeAlgorithm, SecureRandom, SupportedKxGroup,
     WebPkiSupportedAlgorithms,
 };
-use rustls::{CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite};
+use rustls::{
+    CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
+};
 
 pub use sign::Keys;
 

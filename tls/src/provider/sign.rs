@@ -33,8 +33,7 @@ impl KeyProvider for Keys {
                     return Ok(Arc::new(EcdsaP256::new(key)));
                 }
                 #[cfg(feature = "ed25519")]
-                if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_der(der.secret_pkcs8_der())
-                {
+                if let Ok(key) = ed25519_dalek::SigningKey::from_pkcs8_der(der.secret_pkcs8_der()) {
                     return Ok(Arc::new(Ed25519(key)));
                 }
                 Err(Error::General(unsupported()))
