@@ -9,6 +9,7 @@ fn main() {
     println!("cargo:rerun-if-changed={}", cert.display());
     println!("cargo:rerun-if-changed={}", key.display());
     let blob = tls_keygen::compile_pem_files(&cert, &key).unwrap_or_else(|e| panic!("{e}"));
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("identity.bin");
+    let out =
+        PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets it")).join("identity.bin");
     std::fs::write(&out, blob).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }

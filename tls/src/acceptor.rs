@@ -29,7 +29,7 @@ impl TlsAcceptor {
     ///
     /// `random` is checked first: if it cannot produce 32 octets, the acceptor is refused
     /// ([`Error::NoRandomness`]) rather than ever running TLS on bad randomness. In the kernel,
-    /// [`kernel::acceptor`](crate::kernel::acceptor) supplies RDRAND and the wallclock.
+    /// `kernel::acceptor` supplies RDRAND and the wallclock.
     pub fn new(
         identity: &Identity,
         random: &'static dyn SecureRandom,

@@ -8,7 +8,7 @@
 //! - [`TlsAcceptor`] / [`TlsStream`]: the server side over any [`Transport`], normally a
 //!   netstack [`TcpStream`](xenolith_netstack::TcpStream);
 //! - `kernel` (on `x86_64-unknown-none` only): RDRAND and the wallclock, and
-//!   [`kernel::acceptor`] which refuses to start without a working RDRAND.
+//!   `kernel::acceptor`, which refuses to start without a working RDRAND.
 //!
 //! Randomness and time are passed in (a `&'static dyn SecureRandom`, an
 //! `Arc<dyn TimeProvider>`), so everything here runs in host tests too.

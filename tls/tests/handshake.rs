@@ -34,7 +34,9 @@ use xenolith_tls::{Error, Identity, TlsAcceptor, Transport, provider};
 
 const P256_CERT: &[u8] = include_bytes!("data/p256-cert.der");
 const P256_KEY: &[u8] = include_bytes!("data/p256-key.der");
+#[cfg(feature = "ed25519")]
 const ED25519_CERT: &[u8] = include_bytes!("data/ed25519-cert.der");
+#[cfg(feature = "ed25519")]
 const ED25519_KEY: &[u8] = include_bytes!("data/ed25519-key.der");
 
 // ---- randomness and time ----------------------------------------------------------------
@@ -376,6 +378,7 @@ fn tls12_every_suite_and_group_with_ecdsa() {
     }
 }
 
+#[cfg(feature = "ed25519")]
 #[test]
 fn ed25519_key_in_both_versions() {
     session(

@@ -91,7 +91,10 @@ mod kernel {
         let mut len = 0;
         // Read until the end of the request head (or the buffer is full).
         while len < request.len() && !request[..len].windows(4).any(|w| w == b"\r\n\r\n") {
-            match stack.timeout(HANDSHAKE_TIMEOUT, tls.read(&mut request[len..])).await {
+            match stack
+                .timeout(HANDSHAKE_TIMEOUT, tls.read(&mut request[len..]))
+                .await
+            {
                 Ok(Ok(0)) => break,
                 Ok(Ok(n)) => len += n,
                 Ok(Err(error)) => {
@@ -111,5 +114,7 @@ mod kernel {
 
 #[cfg(not(target_os = "none"))]
 fn main() {
-    eprintln!("tls-demo is a unikernel image: cargo build --release --target x86_64-unknown-none -p tls-demo");
+    eprintln!(
+        "tls-demo is a unikernel image: cargo build --release --target x86_64-unknown-none -p tls-demo"
+    );
 }

@@ -98,10 +98,7 @@ pub fn self_signed(names: &[String], ips: &[IpAddr], days: u32) -> Result<Genera
     params
         .subject_alt_names
         .extend(ips.iter().map(|ip| rcgen::SanType::IpAddress(*ip)));
-    let common_name = names
-        .first()
-        .cloned()
-        .unwrap_or_else(|| ips[0].to_string());
+    let common_name = names.first().cloned().unwrap_or_else(|| ips[0].to_string());
     params.distinguished_name = rcgen::DistinguishedName::new();
     params
         .distinguished_name
@@ -134,13 +131,12 @@ pub fn compile_pem(
         return Err(Error::NoCertificate(cert_name.into()));
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| Error::NoKey(key_name.into()))?;
-    let identity = Identity::from_der(chain, key.secret_der().to_vec()).map_err(|error| {
-        Error::Check {
+    let identity =
+        Identity::from_der(chain, key.secret_der().to_vec()).map_err(|error| Error::Check {
             cert: cert_name.into(),
             key: key_name.into(),
             error,
-        }
-    })?;
+        })?;
     Ok(identity.to_compiled())
 }
 

@@ -92,7 +92,8 @@ fn run(args: &[String]) -> Result<(), String> {
     write_private(&key_path, made.key_pem.as_bytes())?;
     println!("wrote {} and {}", cert_path.display(), key_path.display());
     if module {
-        let blob = tls_keygen::compile_pem_files(&cert_path, &key_path).map_err(|e| e.to_string())?;
+        let blob =
+            tls_keygen::compile_pem_files(&cert_path, &key_path).map_err(|e| e.to_string())?;
         let module_path = out.join("identity.bin");
         std::fs::write(&module_path, blob)
             .map_err(|e| format!("{}: {e}", module_path.display()))?;
