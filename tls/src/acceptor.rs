@@ -12,10 +12,19 @@ use rustls::crypto::SecureRandom;
 use rustls::server::ServerConfig;
 use rustls::sign::SingleCertAndKey;
 use rustls::time_provider::TimeProvider;
-use rustls::version::{TLS12, TLS13};
+#[cfg(feature = "tls12")]
+use rustls::version::TLS12;
+use rustls::version::TLS13;
 
 use crate::stream::{TlsStream, Transport};
 use crate::{Error, Identity, provider};
+
+/// The protocol versions served: TLS 1.3, and TLS 1.2 for older clients with the `tls12`
+/// feature.
+#[cfg(feature = "tls12")]
+const VERSIONS: &[&rustls::SupportedProtocolVersion] = &[&TLS13, &TLS12];
+#[cfg(not(feature = "tls12"))]
+const VERSIONS: &[&rustls::SupportedProtocolVersion] = &[&TLS13];
 
 /// Accepts TLS connections with one identity; cheap to clone (the configuration is shared).
 #[derive(Clone, Debug)]
@@ -24,7 +33,7 @@ pub struct TlsAcceptor {
 }
 
 impl TlsAcceptor {
-    /// A server for `identity` speaking TLS 1.3 and 1.2, taking random octets from `random`
+    /// A server for `identity` speaking TLS 1.3 (and 1.2 with the `tls12` feature), taking random octets from `random`
     /// and the time from `time`.
     ///
     /// `random` is checked first: if it cannot produce 32 octets, the acceptor is refused
@@ -41,7 +50,7 @@ impl TlsAcceptor {
         })?;
         let provider = Arc::new(provider::provider(random));
         let mut config = ServerConfig::builder_with_details(provider, time)
-            .with_protocol_versions(&[&TLS13, &TLS12])
+            .with_protocol_versions(VERSIONS)
             .map_err(Error::Config)?
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(SingleCertAndKey::from(identity.certified_key())));

@@ -353,6 +353,7 @@ const TLS13_SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS13_AES_256_GCM_SHA384,
     CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
 ];
+#[cfg(feature = "tls12")]
 const TLS12_SUITES: [CipherSuite; 3] = [
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -369,6 +370,7 @@ fn tls13_every_suite_and_group_with_ecdsa() {
     }
 }
 
+#[cfg(feature = "tls12")]
 #[test]
 fn tls12_every_suite_and_group_with_ecdsa() {
     for suite in TLS12_SUITES {
@@ -438,9 +440,9 @@ fn client_close_notify_reads_as_end_of_stream() {
     let pipe = PipeEnd::default();
     let mut client = client(
         P256_CERT,
-        &rustls::version::TLS12,
-        TLS12_SUITES[0],
-        GROUPS[0],
+        &rustls::version::TLS13,
+        TLS13_SUITES[1],
+        GROUPS[1],
     );
     client.writer_write_all(b"bye");
     let server = async {
@@ -536,6 +538,7 @@ fn truncated_client_hello_is_an_unexpected_end() {
     assert_eq!(sent.first(), Some(&22), "a ServerHello record");
 }
 
+#[cfg(feature = "tls12")]
 #[test]
 fn client_without_common_suite_is_refused() {
     // A TLS 1.2 hello whose one suite is replaced by an RSA suite, which the server lacks.
@@ -614,6 +617,22 @@ fn refuses_to_start_without_randomness() {
     assert!(matches!(result, Err(Error::NoRandomness(_))), "{result:?}");
     let message = result.unwrap_err().to_string();
     assert!(message.contains("refuses to start"), "{message}");
+}
+
+#[cfg(not(feature = "tls12"))]
+#[test]
+fn tls12_clients_are_refused_without_the_feature() {
+    // This provider has no TLS 1.2 suites to build a TLS 1.2 client with: check that the
+    // acceptor offers TLS 1.3 suites only.
+    let acceptor = acceptor(P256_CERT, P256_KEY);
+    assert!(
+        acceptor
+            .config()
+            .crypto_provider()
+            .cipher_suites
+            .iter()
+            .all(|suite| suite.version() == &rustls::version::TLS13)
+    );
 }
 
 #[test]

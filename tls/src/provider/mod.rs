@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | key exchange | X25519, secp256r1 | `x25519-dalek`, `p256` |
 //! | TLS 1.3 suites | AES-128-GCM-SHA256, AES-256-GCM-SHA384, CHACHA20-POLY1305-SHA256 | `aes-gcm`, `chacha20poly1305`, `sha2`, `hmac` |
-//! | TLS 1.2 suites | ECDHE-ECDSA with AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305 | same |
+//! | TLS 1.2 suites (feature `tls12`) | ECDHE-ECDSA with AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305 | same |
 //! | server keys | ECDSA P-256 (+ Ed25519 with the `ed25519` feature) | `p256`, `ed25519-dalek` |
 //! | randomness | supplied by the caller ([`SecureRandom`]) | — |
 //!
@@ -18,6 +18,8 @@
 //! same suites (RFC 8422 §5.1.1 allows Ed25519 in ECDHE_ECDSA suites).
 
 mod aead;
+#[cfg(feature = "tls12")]
+mod aead12;
 mod hash;
 mod kx;
 mod sign;
@@ -25,15 +27,17 @@ mod sign;
 use alloc::boxed::Box;
 use alloc::vec;
 
+#[cfg(feature = "tls12")]
+use rustls::crypto::KeyExchangeAlgorithm;
+#[cfg(feature = "tls12")]
 use rustls::crypto::tls12::PrfUsingHmac;
 use rustls::crypto::tls13::HkdfUsingHmac;
 use rustls::crypto::{
-    CipherSuiteCommon, CryptoProvider, KeyExchangeAlgorithm, SecureRandom, SupportedKxGroup,
-    WebPkiSupportedAlgorithms,
+    CipherSuiteCommon, CryptoProvider, SecureRandom, SupportedKxGroup, WebPkiSupportedAlgorithms,
 };
-use rustls::{
-    CipherSuite, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
-};
+use rustls::{CipherSuite, SupportedCipherSuite, Tls13CipherSuite};
+#[cfg(feature = "tls12")]
+use rustls::{SignatureScheme, Tls12CipherSuite};
 
 pub use sign::Keys;
 
@@ -62,8 +66,11 @@ pub static CIPHER_SUITES: &[SupportedCipherSuite] = &[
     TLS13_AES_128_GCM_SHA256,
     TLS13_AES_256_GCM_SHA384,
     TLS13_CHACHA20_POLY1305_SHA256,
+    #[cfg(feature = "tls12")]
     TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    #[cfg(feature = "tls12")]
     TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    #[cfg(feature = "tls12")]
     TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
 ];
 
@@ -108,12 +115,14 @@ pub static TLS13_CHACHA20_POLY1305_SHA256: SupportedCipherSuite =
     });
 
 /// Signature schemes an `ECDHE_ECDSA` suite may use with our keys.
+#[cfg(feature = "tls12")]
 static TLS12_ECDSA_SCHEMES: &[SignatureScheme] = &[
     SignatureScheme::ED25519,
     SignatureScheme::ECDSA_NISTP256_SHA256,
 ];
 
 /// TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 (RFC 5289).
+#[cfg(feature = "tls12")]
 pub static TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: SupportedCipherSuite =
     SupportedCipherSuite::Tls12(&Tls12CipherSuite {
         common: CipherSuiteCommon {
@@ -128,6 +137,7 @@ pub static TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: SupportedCipherSuite =
     });
 
 /// TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 (RFC 5289).
+#[cfg(feature = "tls12")]
 pub static TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: SupportedCipherSuite =
     SupportedCipherSuite::Tls12(&Tls12CipherSuite {
         common: CipherSuiteCommon {
@@ -142,6 +152,7 @@ pub static TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: SupportedCipherSuite =
     });
 
 /// TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 (RFC 7905).
+#[cfg(feature = "tls12")]
 pub static TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: SupportedCipherSuite =
     SupportedCipherSuite::Tls12(&Tls12CipherSuite {
         common: CipherSuiteCommon {
