@@ -153,8 +153,8 @@ impl<T: Transport> TlsStream<T> {
                 Event::PeerClosed | Event::Closed => return Err(Error::UnexpectedEof),
             }
         }
-        // Send anything the handshake left queued (TLS 1.3 session tickets are off, but a
-        // TLS 1.2 server's last flight may still be waiting).
+        // `step` has encoded and sent every record the handshake queued (a TLS 1.2 server's
+        // last flight included) before reporting an event; send anything still buffered.
         self.transmit().await
     }
 

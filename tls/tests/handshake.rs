@@ -434,6 +434,29 @@ fn large_transfers_both_ways_in_small_reads() {
     assert!(pipe.client_received == download);
 }
 
+/// `accept` returns only when the handshake is over on both sides: the client is done too,
+/// without the server being read from or written to (TLS 1.2's server Finished is sent last).
+#[test]
+fn accept_completes_the_handshake_for_the_client() {
+    let mut versions = vec![(&rustls::version::TLS13, TLS13_SUITES[0])];
+    #[cfg(feature = "tls12")]
+    versions.push((&rustls::version::TLS12, TLS12_SUITES[0]));
+    for (version, suite) in versions {
+        let acceptor = acceptor(P256_CERT, P256_KEY);
+        let pipe = PipeEnd::default();
+        let mut client = client(P256_CERT, version, suite, GROUPS[0]);
+        let tls = drive(acceptor.accept(pipe.clone()), || {
+            pump(&pipe, &mut client).unwrap()
+        });
+        assert!(tls.is_ok());
+        pump(&pipe, &mut client).unwrap();
+        assert!(
+            !client.is_handshaking(),
+            "{version:?}: the client is still handshaking"
+        );
+    }
+}
+
 #[test]
 fn client_close_notify_reads_as_end_of_stream() {
     let acceptor = acceptor(P256_CERT, P256_KEY);
