@@ -14,6 +14,18 @@
 //!
 //! One task owns a stream: `read` and `write` take `&mut self`. An HTTP server reads a
 //! request, then writes the response, which fits that model.
+//!
+//! Cancellation (a timeout dropping a pending call): every octet received, decrypted or
+//! encoded lives in the stream, never in a future, so
+//! - [`TlsStream::read`] is cancel-safe: a dropped read loses nothing, the next one goes on;
+//! - a dropped `write`, `write_all` or `close` may already have committed records: they go
+//!   out (once, in order) with the next call that transmits, but the caller cannot know how
+//!   much of its data was taken, so it should give up on the connection.
+//!
+//! Memory per connection: the [`INCOMING_LEN`] (36.9 KB) incoming buffer, allocated at once;
+//! the outgoing buffer (up to ~17 KB while streaming, more only for a first flight with a
+//! long certificate chain); decrypted data waiting to be read (≤ 16 KiB); rustls's own state
+//! (a few KB).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -36,10 +48,12 @@ const MAX_OUTGOING: usize = 64 * 1024;
 // A single-threaded executor runs the futures: no `Send` bounds are wanted.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    /// Reads into `buffer`: how many octets, 0 at the end of the stream.
+    /// Reads into `buffer`: how many octets, 0 at the end of the stream. Must be cancel-safe:
+    /// a read that has not returned has consumed nothing.
     async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, xenolith_netstack::Error>;
-    /// Writes all of `data`.
-    async fn write_all(&mut self, data: &[u8]) -> Result<(), xenolith_netstack::Error>;
+    /// Writes some of `data`, waiting for room: how many octets (at least one). Must be
+    /// cancel-safe: a write that has not returned has written nothing.
+    async fn write(&mut self, data: &[u8]) -> Result<usize, xenolith_netstack::Error>;
     /// Waits until everything written has been delivered (acknowledged, for TCP).
     async fn flush(&mut self) -> Result<(), xenolith_netstack::Error>;
     /// Closes the sending side (TCP FIN).
@@ -51,8 +65,8 @@ impl Transport for TcpStream {
         TcpStream::read(self, buffer).await
     }
 
-    async fn write_all(&mut self, data: &[u8]) -> Result<(), xenolith_netstack::Error> {
-        TcpStream::write_all(self, data).await
+    async fn write(&mut self, data: &[u8]) -> Result<usize, xenolith_netstack::Error> {
+        TcpStream::write(self, data).await
     }
 
     async fn flush(&mut self) -> Result<(), xenolith_netstack::Error> {
@@ -91,9 +105,10 @@ enum Action {
 /// borrowed at once).
 #[derive(Default)]
 struct Buffers {
-    /// Encoded records not yet sent: `outgoing[..pending_out]`.
+    /// Encoded records not yet sent: `outgoing[sent..pending_out]` (`..sent` went out).
     outgoing: Vec<u8>,
     pending_out: usize,
+    sent: usize,
     /// Decrypted application data not yet read: `plain[plain_start..]` (in the stream).
     plain: Vec<u8>,
 }
@@ -385,17 +400,24 @@ impl<T: Transport> TlsStream<T> {
         }
     }
 
-    /// Sends the encoded records.
+    /// Sends the encoded records. Cancel-safe: progress is kept in `buffers.sent`, so a
+    /// cancelled call resumes where it stopped, and no octet is sent twice.
     async fn transmit(&mut self) -> Result<(), Error> {
-        if self.buffers.pending_out == 0 {
-            return Ok(());
+        while self.buffers.sent < self.buffers.pending_out {
+            let unsent = &self.buffers.outgoing[self.buffers.sent..self.buffers.pending_out];
+            match self.transport.write(unsent).await {
+                Ok(0) => {
+                    return Err(
+                        self.hang_up(Error::Transport(xenolith_netstack::Error::NotWritable))
+                    );
+                }
+                Ok(len) => self.buffers.sent += len.min(unsent.len()),
+                Err(error) => return Err(self.hang_up(Error::Transport(error))),
+            }
         }
-        let result = self
-            .transport
-            .write_all(&self.buffers.outgoing[..self.buffers.pending_out])
-            .await;
+        self.buffers.sent = 0;
         self.buffers.pending_out = 0;
-        result.map_err(|error| self.hang_up(Error::Transport(error)))
+        Ok(())
     }
 
     /// Marks the stream failed and closes the transport.

@@ -105,6 +105,15 @@ struct Pipe {
     server_closed: bool,
     /// Plaintext the client has received.
     client_received: Vec<u8>,
+    /// The most octets one server write takes (None: all).
+    window: Option<usize>,
+    /// Every other server write finds no room.
+    stall: bool,
+    stalled: bool,
+    /// What the client sent that the network has not delivered yet.
+    client_out: VecDeque<u8>,
+    /// The most octets delivered to the server per step (None: all).
+    trickle: Option<usize>,
 }
 
 #[derive(Clone, Default)]
@@ -130,13 +139,25 @@ impl Transport for PipeEnd {
         .await
     }
 
-    async fn write_all(&mut self, data: &[u8]) -> Result<(), xenolith_netstack::Error> {
-        let mut pipe = self.0.borrow_mut();
-        if pipe.server_closed {
-            return Err(xenolith_netstack::Error::NotWritable);
-        }
-        pipe.to_client.extend(data);
-        Ok(())
+    async fn write(&mut self, data: &[u8]) -> Result<usize, xenolith_netstack::Error> {
+        // Like a TCP send buffer with room for `window` octets per poll; with `stall`, every
+        // other poll finds it full.
+        std::future::poll_fn(|_| {
+            let mut pipe = self.0.borrow_mut();
+            if pipe.server_closed {
+                return Poll::Ready(Err(xenolith_netstack::Error::NotWritable));
+            }
+            if pipe.stall {
+                pipe.stalled = !pipe.stalled;
+                if pipe.stalled {
+                    return Poll::Pending;
+                }
+            }
+            let len = data.len().min(pipe.window.unwrap_or(usize::MAX));
+            pipe.to_client.extend(&data[..len]);
+            Poll::Ready(Ok(len))
+        })
+        .await
     }
 
     async fn flush(&mut self) -> Result<(), xenolith_netstack::Error> {
@@ -153,7 +174,14 @@ fn pump(pipe: &PipeEnd, client: &mut ClientConnection) -> Result<(), rustls::Err
     while client.wants_write() {
         let mut out = Vec::new();
         client.write_tls(&mut out).unwrap();
-        pipe.0.borrow_mut().to_server.extend(out);
+        pipe.0.borrow_mut().client_out.extend(out);
+    }
+    {
+        // The network delivers at most `trickle` octets per step (all without it).
+        let mut pipe = pipe.0.borrow_mut();
+        let len = pipe.client_out.len().min(pipe.trickle.unwrap_or(usize::MAX));
+        let moved: Vec<u8> = pipe.client_out.drain(..len).collect();
+        pipe.to_server.extend(moved);
     }
     let incoming: Vec<u8> = pipe.0.borrow_mut().to_client.drain(..).collect();
     let mut slice = &incoming[..];
@@ -455,6 +483,90 @@ fn accept_completes_the_handshake_for_the_client() {
             "{version:?}: the client is still handshaking"
         );
     }
+}
+
+/// Polls `future` once: its output, or None (and the future is dropped: cancelled).
+fn poll_once<T>(future: impl Future<Output = T>) -> Option<T> {
+    let mut future = pin!(future);
+    match future
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(value) => Some(value),
+        Poll::Pending => None,
+    }
+}
+
+/// Returns Pending once, so that `drive` runs the client.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|_| {
+        if yielded {
+            Poll::Ready(())
+        } else {
+            yielded = true;
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// Reads that are cancelled while waiting lose nothing; writes through a small, stalling
+/// send window are resumed by the next call and arrive once and in order.
+#[test]
+fn cancelled_reads_lose_nothing_and_stalled_writes_resume() {
+    let acceptor = acceptor(P256_CERT, P256_KEY);
+    let pipe = PipeEnd::default();
+    {
+        let mut pipe = pipe.0.borrow_mut();
+        pipe.window = Some(700);
+        pipe.stall = true;
+        // Records (~1.2 KB) arrive in pieces: reads are cancelled with half a record in.
+        pipe.trickle = Some(500);
+    }
+    let mut client = client(
+        P256_CERT,
+        &rustls::version::TLS13,
+        TLS13_SUITES[0],
+        GROUPS[1],
+    );
+    client.set_buffer_limit(None);
+    let upload: Vec<u8> = (0..50_000u32).map(|i| (i % 253) as u8).collect();
+    let download: Vec<u8> = (0..60_000u32).map(|i| (i % 239) as u8).collect();
+    let mut offered = 0;
+    let server = async {
+        let mut tls = acceptor.accept(pipe.clone()).await?;
+        let mut received = Vec::new();
+        let mut buffer = [0u8; 333];
+        let mut cancelled = 0;
+        while received.len() < upload.len() {
+            match poll_once(tls.read(&mut buffer)) {
+                Some(len) => received.extend_from_slice(&buffer[..len?]),
+                None => cancelled += 1,
+            }
+            yield_now().await;
+        }
+        assert!(
+            cancelled > 0,
+            "no read was ever cancelled: the test tests nothing"
+        );
+        tls.write_all(&download).await?;
+        tls.close().await?;
+        Ok::<_, Error>(received)
+    };
+    let received = drive(server, || {
+        // The client sends its data slowly, in pieces.
+        if !client.is_handshaking() && offered < upload.len() {
+            let end = (offered + 1200).min(upload.len());
+            client.writer_write_all(&upload[offered..end]);
+            offered = end;
+        }
+        pump(&pipe, &mut client).unwrap();
+    })
+    .unwrap();
+    pump(&pipe, &mut client).unwrap();
+    assert!(received == upload);
+    assert!(pipe.0.borrow().client_received == download);
 }
 
 #[test]
