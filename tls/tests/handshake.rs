@@ -179,7 +179,10 @@ fn pump(pipe: &PipeEnd, client: &mut ClientConnection) -> Result<(), rustls::Err
     {
         // The network delivers at most `trickle` octets per step (all without it).
         let mut pipe = pipe.0.borrow_mut();
-        let len = pipe.client_out.len().min(pipe.trickle.unwrap_or(usize::MAX));
+        let len = pipe
+            .client_out
+            .len()
+            .min(pipe.trickle.unwrap_or(usize::MAX));
         let moved: Vec<u8> = pipe.client_out.drain(..len).collect();
         pipe.to_server.extend(moved);
     }
