@@ -5,7 +5,22 @@
 //!   key in PKCS#8, both as PEM;
 //! - [`compile_pem`] / [`compile_pem_files`]: PEM certificate chain + PEM key → checked
 //!   compiled identity ([`xenolith_tls::identity`]), for an app's `build.rs` (a bad or
-//!   mismatched pair fails the build, naming the files) or a boot module.
+//!   mismatched pair fails the build, naming the files) or a boot module;
+//! - [`build_identity`]: all of an app's `build.rs` step, from the manifest's `[tls]` table:
+//!
+//! ```toml
+//! [tls]
+//! certificate = "tls/cert.pem"   # PEM chain, the server's certificate first
+//! key = "tls/key.pem"            # PEM private key: ECDSA P-256 (PKCS#8 or SEC1) or Ed25519
+//! ```
+//!
+//! ```ignore
+//! // build.rs
+//! let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
+//! let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+//! tls_keygen::build_identity(&dir, &out).unwrap_or_else(|e| panic!("{e}"));
+//! // main.rs: include_bytes!(concat!(env!("OUT_DIR"), "/identity.bin"))
+//! ```
 //!
 //! The check is [`xenolith_tls::Identity::from_der`], the very code the guest runs on the
 //! embedded or module bytes at boot.
@@ -36,6 +51,13 @@ pub enum Error {
     NoCertificate(String),
     /// The key file holds no PEM private key, or a broken one.
     NoKey(String),
+    /// The manifest has no usable `[tls]` table.
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
     /// The key does not belong to the certificate, or either is unusable.
     Check {
         /// The certificate file (or "the certificate").
@@ -56,6 +78,7 @@ impl fmt::Display for Error {
             ),
             Error::Generate(why) => write!(f, "cannot make the certificate: {why}"),
             Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            Error::Manifest { path, why } => write!(f, "{}: {why}", path.display()),
             Error::NoCertificate(cert) => write!(
                 f,
                 "{cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----), or a damaged one"
@@ -156,6 +179,56 @@ pub fn compile_pem_files(cert: &Path, key: &Path) -> Result<Vec<u8>, Error> {
     )
 }
 
+/// The manifest every app keeps next to its `Cargo.toml`.
+pub const MANIFEST: &str = "Unikernel.toml";
+
+/// The certificate and key files the manifest in `dir` names in its `[tls]` table, resolved
+/// against `dir`.
+pub fn manifest_files(dir: &Path) -> Result<(PathBuf, PathBuf), Error> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
+        path: path.clone(),
+        error,
+    })?;
+    let manifest_error = |why: &str| Error::Manifest {
+        path: path.clone(),
+        why: why.into(),
+    };
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e| manifest_error(&format!("not valid TOML: {e}")))?;
+    let tls = table.get("tls").and_then(|t| t.as_table()).ok_or_else(|| {
+        manifest_error(
+            "[tls] is missing: add certificate = \"FILE.pem\" and key = \"FILE.pem\" \
+             (tls-keygen makes a self-signed pair)",
+        )
+    })?;
+    let file = |name: &str| {
+        tls.get(name)
+            .and_then(|v| v.as_str())
+            .map(|v| dir.join(v))
+            .ok_or_else(|| manifest_error(&format!("[tls] {name} = \"FILE.pem\" is missing")))
+    };
+    Ok((file("certificate")?, file("key")?))
+}
+
+/// An app's `build.rs` step: reads the `[tls]` table of `dir/Unikernel.toml`, checks the pair,
+/// writes `out_dir/identity.bin` and tells cargo to rerun when the manifest or the files
+/// change. Returns the written path.
+pub fn build_identity(dir: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
+    println!("cargo:rerun-if-changed={}", dir.join(MANIFEST).display());
+    let (cert, key) = manifest_files(dir)?;
+    println!("cargo:rerun-if-changed={}", cert.display());
+    println!("cargo:rerun-if-changed={}", key.display());
+    let blob = compile_pem_files(&cert, &key)?;
+    let out = out_dir.join("identity.bin");
+    std::fs::write(&out, blob).map_err(|error| Error::Io {
+        path: out.clone(),
+        error,
+    })?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +266,34 @@ mod tests {
             error.to_string(),
             "the key in key.pem does not belong to the certificate in cert.pem"
         );
+    }
+
+    #[test]
+    fn build_identity_follows_the_manifest() {
+        let dir = std::env::temp_dir().join(format!("tls-keygen-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("tls")).unwrap();
+        let made = self_signed(&["a.test".into()], &[], 1).unwrap();
+        std::fs::write(dir.join("tls/cert.pem"), &made.cert_pem).unwrap();
+        std::fs::write(dir.join("tls/key.pem"), &made.key_pem).unwrap();
+        std::fs::write(dir.join(MANIFEST), "[unikernel]\nname = \"x\"\n").unwrap();
+        let error = build_identity(&dir, &dir).unwrap_err();
+        assert!(error.to_string().contains("[tls] is missing"), "{error}");
+        std::fs::write(
+            dir.join(MANIFEST),
+            "[tls]\ncertificate = \"tls/cert.pem\"\nkey = \"tls/key.pem\"\n",
+        )
+        .unwrap();
+        let out = build_identity(&dir, &dir).unwrap();
+        Identity::from_compiled(&std::fs::read(out).unwrap()).unwrap();
+        std::fs::write(
+            dir.join(MANIFEST),
+            "[tls]\ncertificate = \"tls/cert.pem\"\n",
+        )
+        .unwrap();
+        let error = build_identity(&dir, &dir).unwrap_err();
+        assert!(error.to_string().contains("[tls] key"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
