@@ -32,7 +32,7 @@ pub enum Error {
     /// The peer closed the TCP connection without a TLS close_notify: the data may have been
     /// truncated by an attacker.
     UnexpectedEof,
-    /// Data was written after the connection was closed, or after it failed.
+    /// The connection was used after it was closed, or after it failed.
     Closed,
 }
 
