@@ -53,7 +53,6 @@ pub mod paging;
 mod pit;
 #[cfg(target_os = "none")]
 pub mod platform;
-#[cfg(target_os = "none")]
 pub mod random;
 #[cfg(target_os = "none")]
 mod serial;
