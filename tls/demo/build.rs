@@ -1,4 +1,4 @@
-//! Compiles the certificate and key the manifest's `[tls]` table names into
+//! Compiles the certificate and key the manifest's `[data]` table names (`certificate`, `key`) into
 //! `$OUT_DIR/identity.bin`, which the image embeds: a bad or mismatched pair stops the build.
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! kernel (a handshake with `openssl s_client` or `curl -k` under QEMU) and to measure the
 //! image-size cost of rustls and the provider; the real HTTPS server is `apps/https`.
 //!
-//! The identity is what `Unikernel.toml` `[tls]` names, compiled in by `build.rs`; a boot module made
+//! The identity is what `Unikernel.toml` `[data]` names (`certificate`, `key`), compiled in by `build.rs`; a boot module made
 //! by `tls-keygen --module` replaces it. The command line takes `ip=` / `gw=` like every app.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]

@@ -6,10 +6,10 @@
 //! - [`compile_pem`] / [`compile_pem_files`]: PEM certificate chain + PEM key → checked
 //!   compiled identity ([`xenolith_tls::identity`]), for an app's `build.rs` (a bad or
 //!   mismatched pair fails the build, naming the files) or a boot module;
-//! - [`build_identity`]: all of an app's `build.rs` step, from the manifest's `[tls]` table:
+//! - [`build_identity`]: all of an app's `build.rs` step, from the manifest's `[data]` table (`certificate`, `key`):
 //!
 //! ```toml
-//! [tls]
+//! [data]
 //! certificate = "tls/cert.pem"   # PEM chain, the server's certificate first
 //! key = "tls/key.pem"            # PEM private key: ECDSA P-256 (PKCS#8 or SEC1) or Ed25519
 //! ```
@@ -51,7 +51,7 @@ pub enum Error {
     NoCertificate(String),
     /// The key file holds no PEM private key, or a broken one.
     NoKey(String),
-    /// The manifest has no usable `[tls]` table.
+    /// The manifest has no usable `[data]` table (`certificate`, `key`).
     Manifest {
         /// The manifest file.
         path: PathBuf,
@@ -182,7 +182,7 @@ pub fn compile_pem_files(cert: &Path, key: &Path) -> Result<Vec<u8>, Error> {
 /// The manifest every app keeps next to its `Cargo.toml`.
 pub const MANIFEST: &str = "Unikernel.toml";
 
-/// The certificate and key files the manifest in `dir` names in its `[tls]` table, resolved
+/// The certificate and key files the manifest in `dir` names in its `[data]` table (`certificate`, `key`), resolved
 /// against `dir`.
 pub fn manifest_files(dir: &Path) -> Result<(PathBuf, PathBuf), Error> {
     let path = dir.join(MANIFEST);
@@ -197,22 +197,29 @@ pub fn manifest_files(dir: &Path) -> Result<(PathBuf, PathBuf), Error> {
     let table: toml::Table = text
         .parse()
         .map_err(|e| manifest_error(&format!("not valid TOML: {e}")))?;
-    let tls = table.get("tls").and_then(|t| t.as_table()).ok_or_else(|| {
-        manifest_error(
-            "[tls] is missing: add certificate = \"FILE.pem\" and key = \"FILE.pem\" \
+    let data = table
+        .get("data")
+        .and_then(|t| t.as_table())
+        .ok_or_else(|| {
+            manifest_error(
+                "[data] is missing: add certificate = \"FILE.pem\" and key = \"FILE.pem\" \
              (tls-keygen makes a self-signed pair)",
-        )
-    })?;
+            )
+        })?;
     let file = |name: &str| {
-        tls.get(name)
+        data.get(name)
             .and_then(|v| v.as_str())
             .map(|v| dir.join(v))
-            .ok_or_else(|| manifest_error(&format!("[tls] {name} = \"FILE.pem\" is missing")))
+            .ok_or_else(|| {
+                manifest_error(&format!(
+                    "[data] {name} = \"FILE.pem\" is missing (tls-keygen makes a self-signed pair)"
+                ))
+            })
     };
     Ok((file("certificate")?, file("key")?))
 }
 
-/// An app's `build.rs` step: reads the `[tls]` table of `dir/Unikernel.toml`, checks the pair,
+/// An app's `build.rs` step: reads the `[data]` table (`certificate`, `key`) of `dir/Unikernel.toml`, checks the pair,
 /// writes `out_dir/identity.bin` and tells cargo to rerun when the manifest or the files
 /// change. Returns the written path.
 pub fn build_identity(dir: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
@@ -278,21 +285,21 @@ mod tests {
         std::fs::write(dir.join("tls/key.pem"), &made.key_pem).unwrap();
         std::fs::write(dir.join(MANIFEST), "[unikernel]\nname = \"x\"\n").unwrap();
         let error = build_identity(&dir, &dir).unwrap_err();
-        assert!(error.to_string().contains("[tls] is missing"), "{error}");
+        assert!(error.to_string().contains("[data] is missing"), "{error}");
         std::fs::write(
             dir.join(MANIFEST),
-            "[tls]\ncertificate = \"tls/cert.pem\"\nkey = \"tls/key.pem\"\n",
+            "[data]\ncertificate = \"tls/cert.pem\"\nkey = \"tls/key.pem\"\n",
         )
         .unwrap();
         let out = build_identity(&dir, &dir).unwrap();
         Identity::from_compiled(&std::fs::read(out).unwrap()).unwrap();
         std::fs::write(
             dir.join(MANIFEST),
-            "[tls]\ncertificate = \"tls/cert.pem\"\n",
+            "[data]\ncertificate = \"tls/cert.pem\"\n",
         )
         .unwrap();
         let error = build_identity(&dir, &dir).unwrap_err();
-        assert!(error.to_string().contains("[tls] key"), "{error}");
+        assert!(error.to_string().contains("[data] key"), "{error}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
