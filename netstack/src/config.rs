@@ -65,6 +65,9 @@ impl Config {
             },
             None => default,
         };
+        if config == Config::Dhcp && !cfg!(feature = "dhcp") {
+            return Err(Error::DhcpNotBuilt);
+        }
         match (config, gateway) {
             (config, None) => Ok(config),
             (Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),

@@ -3,8 +3,12 @@
 //! - **Image** (`target_os = "none"`): serves the zones compiled in at build time (the
 //!   manifest's `[data] zones`), or the compiled zone set handed over as a boot module
 //!   (`-initrd` in QEMU, `ramdisk=` in xl; make one with `dns-zone -o zones.bin FILE...`).
-//!   The interface is configured on the command line: `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp`.
-//!   A bad module or command line is a clear console error and the guest stops.
+//!   The interface is configured on the command line: `ip=ADDR/PREFIX [gw=ADDR]`, which is
+//!   required: an authoritative server needs a fixed address (the NS records and glue that
+//!   point at it), so the image is built without the DHCP client (netstack feature `dhcp`,
+//!   about 9 KB of the 200 KB budget); without `ip=`, or with `ip=dhcp`, it stops with an
+//!   error that says so. A bad module or command line is a clear console error and the guest
+//!   stops.
 //! - **Hosted** (Linux): `dns --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...`
 //!   serves over a TAP interface, for development and benchmarks.
 #![cfg_attr(target_os = "none", no_std, no_main)]
