@@ -618,6 +618,7 @@ fn heapsort<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
 #[cfg(test)]
 mod tests {
     use super::heapsort;
+    use alloc::vec::Vec;
 
     #[test]
     fn heapsort_sorts_like_the_standard_sort() {
