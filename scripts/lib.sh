@@ -52,11 +52,14 @@ need_qemu() { need_packages qemu-system-x86_64:qemu-system-x86; }
 # The apps: every folder under apps/ with a Cargo.toml.
 apps() { local d; for d in "$ROOT"/apps/*/Cargo.toml; do basename "$(dirname "$d")"; done; }
 
-# build_images [APP ...]: release images for the bare-metal target.
+# build_images [APP ...]: release images for the bare-metal target. One cargo run per app:
+# building several packages at once unifies their features, and the DNS image must not get
+# the DHCP client the echo image asks for (netstack feature `dhcp`).
 build_images() {
-  local args=() app
+  local app
   [ $# -gt 0 ] || set -- $(apps)
-  for app in "$@"; do args+=(-p "$app"); done
   say "building images: $*"
-  (cd "$ROOT" && cargo build --release --target "$TARGET" "${args[@]}")
+  for app in "$@"; do
+    (cd "$ROOT" && cargo build --release --target "$TARGET" -p "$app") || return 1
+  done
 }

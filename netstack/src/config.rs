@@ -65,6 +65,9 @@ impl Config {
             },
             None => default,
         };
+        if config == Config::Dhcp && !cfg!(feature = "dhcp") {
+            return Err(Error::DhcpNotBuilt);
+        }
         match (config, gateway) {
             (config, None) => Ok(config),
             (Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
@@ -207,7 +210,7 @@ mod tests {
                 gateway: None,
             })
         );
-        assert_eq!(parse(Some("dhcp"), None), Ok(Config::Dhcp));
+        assert_eq!(parse(Some("dhcp"), None), dhcp(Ok(Config::Dhcp)));
         // /31 and /32 have no network or broadcast address.
         assert!(parse(Some("10.0.0.0/31"), Some("10.0.0.1")).is_ok());
         assert!(parse(Some("10.0.0.7/32"), None).is_ok());
@@ -225,9 +228,9 @@ mod tests {
             })
         );
         let dhcp_default = Config::from_lookup(|_| None, Config::Dhcp);
-        assert_eq!(dhcp_default, Ok(Config::Dhcp));
+        assert_eq!(dhcp_default, dhcp(Ok(Config::Dhcp)));
         let gw_only = Config::from_lookup(|key| (key == "gw").then_some("10.0.0.1"), Config::Dhcp);
-        assert_eq!(gw_only, Err(Error::GatewayWithDhcp));
+        assert_eq!(gw_only, dhcp(Err(Error::GatewayWithDhcp)));
     }
 
     #[test]
@@ -300,7 +303,7 @@ mod tests {
         }
         assert_eq!(
             parse(Some("dhcp"), Some("10.0.0.1")),
-            Err(Error::GatewayWithDhcp)
+            dhcp(Err(Error::GatewayWithDhcp))
         );
     }
 
@@ -317,7 +320,27 @@ mod tests {
         assert!(
             message(Some("10.0.0.2/24"), Some("1.2.3.4")).contains("another host on 10.0.0.0/24")
         );
-        assert!(message(Some("dhcp"), Some("1.2.3.4")).contains("remove gw="));
+        let dhcp_message = if cfg!(feature = "dhcp") {
+            "remove gw="
+        } else {
+            "built without DHCP: give a static address with ip=ADDRESS/PREFIX"
+        };
+        assert!(message(Some("dhcp"), Some("1.2.3.4")).contains(dhcp_message));
+        assert!(
+            Error::DhcpNotBuilt
+                .to_string()
+                .starts_with("this image was built without DHCP")
+        );
+    }
+
+    /// What asking for DHCP gives: `with_dhcp` when the client is built in (feature `dhcp`),
+    /// else the error saying it is not.
+    fn dhcp(with_dhcp: Result<Config, Error>) -> Result<Config, Error> {
+        if cfg!(feature = "dhcp") {
+            with_dhcp
+        } else {
+            Err(Error::DhcpNotBuilt)
+        }
     }
 
     #[test]

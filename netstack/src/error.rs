@@ -29,6 +29,9 @@ pub enum Error {
     },
     /// `gw=` was given with `ip=dhcp` (DHCP provides the gateway).
     GatewayWithDhcp,
+    /// DHCP was asked for (`ip=dhcp`, or no `ip=` where DHCP is the default) but the image was
+    /// built without the netstack feature `dhcp`.
+    DhcpNotBuilt,
     /// The device's MAC address is a multicast or broadcast address.
     InvalidMac([u8; 6]),
     /// Port 0 was asked for where a fixed port is needed.
@@ -103,6 +106,11 @@ impl fmt::Display for Error {
                 f,
                 "gw= cannot be combined with ip=dhcp: DHCP provides the gateway; remove gw= or give \
                  a static ip=ADDRESS/PREFIX"
+            ),
+            Error::DhcpNotBuilt => write!(
+                f,
+                "this image was built without DHCP: give a static address with ip=ADDRESS/PREFIX \
+                 (e.g. ip=10.0.0.2/24, and gw=ADDRESS for a gateway)"
             ),
             Error::InvalidMac(mac) => write!(
                 f,

@@ -27,7 +27,9 @@ use core::task::{Context, Poll, Waker};
 use core::time::Duration;
 
 use smoltcp::iface::{self, Interface, SocketHandle, SocketSet};
-use smoltcp::socket::{dhcpv4, tcp};
+#[cfg(feature = "dhcp")]
+use smoltcp::socket::dhcpv4;
+use smoltcp::socket::tcp;
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv4Cidr};
 
 use crate::phy::Adapter;
@@ -99,6 +101,7 @@ pub(crate) struct Inner {
     pub(crate) sockets: SocketSet<'static>,
     pub(crate) device: Adapter,
     config: Config,
+    #[cfg(feature = "dhcp")]
     dhcp: Option<SocketHandle>,
     dns_servers: Vec<Ipv4Address>,
     /// The time of the last poll (or of creation).
@@ -152,15 +155,20 @@ impl Stack {
         let mut iface_config = iface::Config::new(HardwareAddress::Ethernet(mac));
         iface_config.random_seed = platform.random_u64();
         let mut iface = Interface::new(iface_config, &mut device, instant(now));
+        #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
         let mut sockets = SocketSet::new(Vec::new());
+        #[cfg(feature = "dhcp")]
         let mut dhcp = None;
         match config {
             Config::Static { address, gateway } => {
                 set_address(&mut iface, Some(address), gateway);
             }
+            #[cfg(feature = "dhcp")]
             Config::Dhcp => {
                 dhcp = Some(sockets.add(dhcpv4::Socket::new()));
             }
+            #[cfg(not(feature = "dhcp"))]
+            Config::Dhcp => return Err(Error::DhcpNotBuilt),
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
         let port_state = (platform.random_u64() as u32) | 1;
@@ -171,6 +179,7 @@ impl Stack {
                 sockets,
                 device,
                 config,
+                #[cfg(feature = "dhcp")]
                 dhcp,
                 dns_servers: Vec::new(),
                 now,
@@ -202,6 +211,7 @@ impl Stack {
                 .iface
                 .poll(timestamp, &mut inner.device, &mut inner.sockets);
             inner.device.device.flush();
+            #[cfg(feature = "dhcp")]
             inner.poll_dhcp(&mut wake);
             inner.reap_lingering(now);
             let timers = inner.expire_timers(now, &mut wake);
@@ -371,6 +381,7 @@ fn set_address(iface: &mut Interface, address: Option<Ipv4Cidr>, gateway: Option
 }
 
 impl Inner {
+    #[cfg(feature = "dhcp")]
     /// Applies DHCP events: a new or changed lease sets the address and default route, a lost
     /// lease removes them.
     fn poll_dhcp(&mut self, wake: &mut Vec<Waker>) {

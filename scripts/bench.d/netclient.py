@@ -7,6 +7,9 @@ namespace and talks to an echo server (UDP and TCP) the way a user would.
       reply_ns=CLOCK_REALTIME of the first reply (compare with `date +%s%N` taken just before
       QEMU started: start it only after "probing", so Python's own start-up is not counted).
       Gives up after TIMEOUT_S, or once the process whose pid is in PIDFILE (QEMU) has exited.
+  netclient.py dnsready HOST PORT TIMEOUT_S PIDFILE
+      The same with a DNS query (www.example.test A, a fresh id each time) as the probe: prints
+      reply_ns= of the first response to one of the probes (QR set, the same id and question).
   netclient.py udp HOST PORT COUNT
       COUNT 64-byte datagrams, one at a time; prints the median round trip in ms (and p90).
   netclient.py tcp HOST PORT BYTES
@@ -36,7 +39,35 @@ def alive(pid):
         return False
 
 
-def ready(host, port, timeout, pidfile):
+def dns_query(ident, name="www.example.test", qtype=1):
+    """A DNS query in wire format (RFC 1035 4.1): header with RD clear, one question, class IN."""
+    labels = b"".join(bytes([len(l)]) + l.encode() for l in name.split(".") if l) + b"\0"
+    return ident.to_bytes(2, "big") + b"\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00" + labels + qtype.to_bytes(2, "big") + b"\x00\x01"
+
+
+def echo_probe(n):
+    return b"bench-ready %d" % n
+
+
+def echo_answers(data, sent):
+    return data.startswith(b"bench-ready ")
+
+
+def dns_probe(n):
+    return dns_query(n & 0xFFFF)
+
+
+def dns_answers(data, sent):
+    # An answer (QR set, NOERROR, at least one answer record) to one of our probes: the same
+    # question, an id we have sent (ids count up from 0 with the probes).
+    question = sent[12:]
+    return (len(data) >= 12 + len(question) and data[2] & 0x80 and data[3] & 0x0F == 0
+            and int.from_bytes(data[6:8], "big") > 0
+            and data[12:12 + len(question)] == question
+            and int.from_bytes(data[:2], "big") <= int.from_bytes(sent[:2], "big"))
+
+
+def ready(host, port, timeout, pidfile, probe_of=echo_probe, answers=echo_answers):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     print("probing", flush=True)
     deadline = time.monotonic() + timeout
@@ -50,9 +81,10 @@ def ready(host, port, timeout, pidfile):
             except (OSError, ValueError):
                 pass
         elif probe % 10 == 0 and not alive(pid):
-            fail("QEMU exited before the first echo reply")
+            fail("QEMU exited before the first reply")
+        sent = probe_of(probe)
         try:
-            s.sendto(b"bench-ready %d" % probe, (host, port))
+            s.sendto(sent, (host, port))
         except OSError:
             pass  # no carrier or no route yet: the guest is not up
         probe += 1
@@ -65,10 +97,10 @@ def ready(host, port, timeout, pidfile):
                 break
             except OSError:
                 continue
-            if data.startswith(b"bench-ready "):
+            if answers(data, sent):
                 print(f"reply_ns={time.time_ns()} probes={probe}")
                 return
-    fail(f"no echo reply within {timeout:.0f} s ({probe} UDP probes to {host}:{port})")
+    fail(f"no reply within {timeout:.0f} s ({probe} UDP probes to {host}:{port})")
 
 
 def udp(host, port, count):
@@ -136,6 +168,8 @@ def main():
     kind, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if kind == "ready":
         ready(host, port, float(sys.argv[4]), sys.argv[5])
+    elif kind == "dnsready":
+        ready(host, port, float(sys.argv[4]), sys.argv[5], dns_probe, dns_answers)
     elif kind == "udp":
         udp(host, port, int(sys.argv[4]))
     elif kind == "tcp":

@@ -29,7 +29,7 @@ core::arch::global_asm!(
     .p2align 2
     .quad pvh_start32
 
-    .section .bss.boot, "aw", @nobits
+    .section .boot_bss, "aw", @nobits
     .p2align 12
     boot_pml4:  .skip 4096
     boot_pdpt:  .skip 4096

@@ -18,11 +18,13 @@ impl Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let micros = crate::clock::now().as_micros();
+        // Seconds and microseconds as u64/u32: formatting the u128 of `as_micros` would link
+        // u128 formatting (about 1 KB) for nothing else.
+        let now = crate::clock::now();
         crate::console::write_fmt(format_args!(
             "[{:5}.{:06}] {:<5} {}: {}\n",
-            micros / 1_000_000,
-            micros % 1_000_000,
+            now.as_secs(),
+            now.subsec_micros(),
             record.level(),
             record.target(),
             record.args()
