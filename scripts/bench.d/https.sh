@@ -86,13 +86,12 @@ cert_fingerprint() { openssl x509 -noout -fingerprint -sha256 2>/dev/null | sed 
 # R[COL.error]) if it never does.
 https_boot() {
   local col=$1 mem=$2 kernel=$3 append=$4; shift 4
-  local log="$CONSOLES/$col.log" t0 deadline
+  local log="$CONSOLES/$col.log" deadline
   HTTPS_NS="xl-bench-$col-$$" HTTPS_QEMU=""
   mkdir -p "$CONSOLES"
   : > "$log"
   if ! netns_up "$HTTPS_NS"; then R[$col.error]="could not set up network namespace $HTTPS_NS with TAP xtap0"; return 1; fi
   say "https: booting $col ($mem MiB)"
-  t0=$(date +%s%N)
   ip netns exec "$HTTPS_NS" qemu-system-x86_64 -accel tcg -M q35 -cpu max -m "$mem" -kernel "$kernel" "$@" \
     -display none -serial "file:$log" -monitor none -no-reboot -nodefaults \
     -device "isa-debug-exit,iobase=0xf4,iosize=0x04" -append "$append" \
@@ -107,7 +106,6 @@ https_boot() {
       return 1
     fi
     if ip netns exec "$HTTPS_NS" timeout 1 bash -c "exec 3<>/dev/tcp/$NET_GUEST/$HTTPS_PORT" 2>/dev/null; then
-      R[$col.ready]=$(( ($(date +%s%N) - t0) / 1000000 ))
       return 0
     fi
     sleep 0.1
@@ -133,7 +131,9 @@ https_tls() {
     -showcerts </dev/null 2>&1) || return 1
   grep -q 'BEGIN CERTIFICATE' <<<"$out" || return 1
   R[$col.certfp]=$(awk '/BEGIN CERTIFICATE/,/END CERTIFICATE/' <<<"$out" | cert_fingerprint)
-  R[$col.tls]="$(sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is \(.*\)/\1 \2/p' <<<"$out" | head -1)"
+  R[$col.protocol]=$(sed -n 's/^New, \(TLSv[0-9.]*\), Cipher is .*/\1/p' <<<"$out" | head -1)
+  R[$col.cipher]=$(sed -n 's/^New, TLSv[0-9.]*, Cipher is \([A-Za-z0-9_-]*\)$/\1/p' <<<"$out" | head -1)
+  R[$col.tls]="${R[$col.protocol]} ${R[$col.cipher]}"
   R[$col.tls]+=", $(sed -n 's/^\(Server\|Peer\) Temp Key: \([^,]*\).*/\2/p' <<<"$out" | head -1)"
   R[$col.tls]+=", $(sed -n 's/^Peer signature type: //p' <<<"$out" | head -1)"
 }
@@ -226,7 +226,7 @@ https_section() {
   need_packages ip:iproute2 wrk:wrk openssl:openssl curl:curl
   [ "$(id -u)" = 0 ] || { echo "(https section skipped: it needs root for network namespaces and TAP devices)"; return 0; }
   [ -c /dev/net/tun ] || { echo "(https section skipped: no /dev/net/tun)"; return 0; }
-  local t_start=$SECONDS scheme="" mode uk_mem ident cert key cert_note build_log nginx_info="" mem col
+  local t_start=$SECONDS scheme="" mode uk_mem ident cert key cert_note build_log nginx_info="" mem col tls_args nginx_append
   local image=${XENOLITH_BENCH_HTTPS_IMAGE:-$IMAGES/https}
   if [ -z "${XENOLITH_BENCH_HTTPS_IMAGE:-}" ]; then build_images https >/dev/null 2>&1 || build_images https; fi
   [ -s "$image" ] || die "XENOLITH_BENCH_HTTPS_IMAGE=$image: no such image"
@@ -248,6 +248,7 @@ https_section() {
     [ -z "$scheme" ] || https_measure uk_https "$scheme"
   fi
   https_stop
+  local uk_scheme=$scheme
   [ -n "$scheme" ] || scheme=https # nginx is still measured (with TLS) when the unikernel failed
 
   # The certificate for nginx: the image's own when it is in files and is what the image
@@ -267,6 +268,15 @@ https_section() {
     cert_note="${cert_note}an equivalent certificate made for the bench (ECDSA P-256, self-signed, ${cert#"$ROOT"/})"
   fi
 
+  # nginx prefers the suite the unikernel negotiated (and speaks TLS 1.2 only if it did).
+  tls_args=""
+  case "${R[uk_https.protocol]:-}" in
+    TLSv1.3) [ -z "${R[uk_https.cipher]:-}" ] || tls_args=" bench_tls13_suite=${R[uk_https.cipher]}";;
+    TLSv1.2) [ -z "${R[uk_https.cipher]:-}" ] || tls_args=" bench_tls12_cipher=${R[uk_https.cipher]}";;
+  esac
+
+  nginx_append="$LINUX_APPEND_BASE ip=$NET_GUEST/24 rdinit=/sbin/nginx-init bench_scheme=$scheme$tls_args"
+
   mkdir -p "$ROOT/target/bench"
   build_log="$ROOT/target/bench/nginx-build.log"
   if [ "$LINUX" = 0 ]; then
@@ -278,8 +288,7 @@ https_section() {
     while :; do
       R[nginx.memory]=$mem
       unset "R[nginx.error]"
-      if https_boot nginx "$mem" "$LINUX_DIR/vmlinuz" \
-           "$LINUX_APPEND_BASE ip=$NET_GUEST/24 rdinit=/sbin/nginx-init bench_scheme=$scheme" \
+      if https_boot nginx "$mem" "$LINUX_DIR/vmlinuz" "$nginx_append" \
            -initrd "$NGINX_DIR/initramfs.cpio"; then
         if [ "$scheme" = https ]; then https_tls nginx || note nginx "no TLS handshake on port $HTTPS_PORT"; fi
         https_measure nginx "$scheme"
@@ -298,11 +307,11 @@ https_section() {
     R[nginx.error]="the nginx guest could not be built: $(build_failure "$build_log") (log: ${build_log#"$ROOT"/})"
   fi
 
-  case "$scheme" in
-    https) mode="TLS (${R[uk_https.tls]:-see the notes})";;
-    *) mode="plain HTTP on port $HTTPS_PORT — the image does not speak TLS yet (no handshake with openssl s_client); nginx serves plain HTTP too";;
+  case "$uk_scheme" in
+    https) mode="TLS (${R[uk_https.tls]})";;
+    http) mode="plain HTTP on port $HTTPS_PORT — the image does not speak TLS yet (no handshake with openssl s_client); nginx serves plain HTTP too";;
+    *) mode="the unikernel did not answer (see below); nginx measured with TLS";;
   esac
-  [ -n "${R[uk_https.tls]:-}${R[uk_https.error]:-}" ] || [ "$scheme" = http ] || mode="TLS (the unikernel did not come up; nginx measured with TLS)"
 
   echo "## HTTPS: https unikernel vs nginx in a Linux guest, same QEMU setup"
   echo
@@ -317,9 +326,17 @@ https_section() {
   if [ -n "$nginx_info" ]; then
     echo "- nginx guest: $nginx_info; $(cut -d, -f1 "$LINUX_DIR/info"); ${R[nginx.memory]:-$NGINX_MEMORY} MiB;" \
       "vmlinuz $(stat -c %s "$LINUX_DIR/vmlinuz") + initramfs $(stat -c %s "$NGINX_DIR/initramfs.cpio") bytes (uncompressed cpio);" \
-      "keep-alive 30 s, no request limit, sendfile off, access_log off, TLS 1.3 + 1.2"
+      "keep-alive 30 s, no request limit, sendfile off, access_log off$([ "$scheme" = http ] || echo ", TLS 1.3 + 1.2 (bench_tls13_suite=: its preferred suite; see nginx-init)");" \
+      "\`-append \"$nginx_append\"\`"
   else
     echo "- nginx guest: not measured"
+  fi
+  if [ -n "${R[uk_https.certfp]:-}" ] && [ -n "${R[nginx.certfp]:-}" ]; then
+    if [ "${R[uk_https.certfp]}" = "${R[nginx.certfp]}" ]; then
+      cert_note+="; both guests presented it (SHA-256 ${R[nginx.certfp]:0:23}...)"
+    else
+      cert_note+="; the guests presented different certificates (SHA-256 ${R[uk_https.certfp]:0:23}... and ${R[nginx.certfp]:0:23}...)"
+    fi
   fi
   echo "- certificate: $cert_note"
   [ -z "${R[nginx.tls]:-}" ] || echo "- TLS negotiated: unikernel ${R[uk_https.tls]:-n/a}; nginx ${R[nginx.tls]}"
