@@ -17,13 +17,15 @@
 #   - bytes booted: the image, against Debian's vmlinuz + the nginx initramfs.
 #
 # The scheme follows the unikernel. After it boots, `openssl s_client` tries a handshake on
-# port 443: if it succeeds, both guests are measured with TLS (nginx with TLS 1.3 + 1.2); if not
+# port 443: if it succeeds, both guests are measured with TLS (nginx with TLS 1.3 + 1.2,
+# preferring the suite the unikernel negotiated, so that both do the same cryptography); if not
 # and plain HTTP answers there, both are measured with plain HTTP on port 443 (nginx booted
 # with `bench_scheme=http`), and the table says so. The nginx guest gets the very certificate
 # and key the image compiled in when they are found as files (a `cert`/`key` path in
 # apps/https/Unikernel.toml, or apps/https/identity/{cert,key}.pem) and the certificate the
 # unikernel presents is the same; else an equivalent one made here (ECDSA P-256, self-signed,
-# target/bench/https/). The report says which.
+# target/bench/https/generated/). The report says which, and compares the fingerprints of the
+# certificates both guests presented.
 #
 # Throughput is measured on the biggest file the site has (the image compiles apps/https/www
 # in, and the site must not grow for the bench's sake; a bench-only site would need the
@@ -103,6 +105,7 @@ https_boot() {
   while [ $SECONDS -lt $deadline ]; do
     if ! alive "$HTTPS_QEMU"; then
       R[$col.error]="QEMU exited before port $HTTPS_PORT accepted connections$(console_hint "$log")"
+      [ ! -s "$CONSOLES/$col.qemu-stderr" ] || R[$col.error]+="; QEMU said: $(tail -1 "$CONSOLES/$col.qemu-stderr" | cut -c1-160)"
       return 1
     fi
     if ip netns exec "$HTTPS_NS" timeout 1 bash -c "exec 3<>/dev/tcp/$NET_GUEST/$HTTPS_PORT" 2>/dev/null; then
