@@ -330,7 +330,7 @@ https_section() {
     echo "- nginx guest: $nginx_info; $(cut -d, -f1 "$LINUX_DIR/info"); ${R[nginx.memory]:-$NGINX_MEMORY} MiB;" \
       "vmlinuz $(stat -c %s "$LINUX_DIR/vmlinuz") + initramfs $(stat -c %s "$NGINX_DIR/initramfs.cpio") bytes (uncompressed cpio);" \
       "keep-alive 30 s, no request limit, sendfile off, access_log off$([ "$scheme" = http ] || echo ", TLS 1.3 + 1.2 (bench_tls13_suite=: its preferred suite; see nginx-init)");" \
-      "\`-append \"$nginx_append\"\`"
+      "\`-append \"$nginx_append\"\` — Linux negotiates virtio-net's offloads (checksum, TSO/GSO, mergeable rx buffers); the unikernel does not"
   else
     echo "- nginx guest: not measured"
   fi
