@@ -79,3 +79,33 @@ impl TlsAcceptor {
         &self.config
     }
 }
+
+/// A server that is generic over netstack's streams (`xenolith_netstack::Acceptor`) gets
+/// TLS by taking a [`TlsAcceptor`] where it took `xenolith_netstack::Plain`.
+impl xenolith_netstack::Acceptor for TlsAcceptor {
+    type Connection = TlsStream<xenolith_netstack::TcpStream>;
+
+    async fn accept(
+        &self,
+        stream: xenolith_netstack::TcpStream,
+    ) -> Result<TlsStream<xenolith_netstack::TcpStream>, Error> {
+        TlsAcceptor::accept(self, stream).await
+    }
+}
+
+/// A TLS stream over TCP as netstack's byte stream (reads are cancel-safe, as the trait asks).
+impl<T: Transport> xenolith_netstack::Connection for TlsStream<T> {
+    type Error = Error;
+
+    async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, Error> {
+        TlsStream::read(self, buffer).await
+    }
+
+    async fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
+        TlsStream::write_all(self, data).await
+    }
+
+    async fn close(&mut self) {
+        let _ = TlsStream::close(self).await;
+    }
+}
