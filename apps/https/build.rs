@@ -1,7 +1,9 @@
 //! Compiles the site the manifest (`Unikernel.toml`, `[data] root`) names into
-//! `$OUT_DIR/site.bin`, which the image embeds. Every file under the root is served at its
+//! `$OUT_DIR/site.bin`, and its TLS certificate and key (`[data] certificate`, `key`) into
+//! `$OUT_DIR/identity.bin`, which the image embeds. Every file under the root is served at its
 //! path relative to the root; names starting with '.' are skipped. Tables and keys of the
-//! manifest other than `[data] root` are left to other tools (xen-config).
+//! manifest other than `[data] root`, `certificate` and `key` are left to other tools
+//! (xen-config).
 extern crate alloc;
 
 #[allow(dead_code)]
@@ -35,6 +37,9 @@ fn main() {
     let out = Path::new(&std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR")).join("site.bin");
     std::fs::write(&out, builder.finish())
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    // The TLS identity: `[data] certificate` and `key`, checked, as `$OUT_DIR/identity.bin`.
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    tls_keygen::build_identity(&dir, &out_dir).unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// The `root = "..."` of the `[data]` table.

@@ -1,11 +1,11 @@
 //! `https`: a static web server, as a unikernel image or a Linux process.
 //!
 //! It serves the site compiled in at build time (the manifest's `[data] root`, see
-//! `build.rs`) with HTTP/1.1 on port 443 and, optionally, port 80.
-//!
-//! **TLS is not plugged in yet: port 443 speaks plain HTTP.** The server is generic over the
-//! connection's byte stream (`xenolith_netstack::Acceptor`); TLS is one acceptor away (see `ACCEPTOR`
-//! below and the docs of `server`).
+//! `build.rs`) with HTTP/1.1 over TLS 1.3 and 1.2 on port 443 and, optionally, plain HTTP on
+//! port 80 (by default redirecting to `https://`). The TLS certificate and key are the
+//! manifest's `[data] certificate` and `key`, compiled in and checked at build time; a boot
+//! module made by `tls-keygen --module` (or `tls-keygen compile`) replaces them at boot.
+//! TLS needs RDRAND (QEMU: `-cpu max`): without it the image refuses to start.
 //!
 //! - **Image** (`target_os = "none"`): configured on the command line:
 //!   `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp` (the default); `http=redirect|serve|off` for port
@@ -25,9 +25,8 @@ mod server;
 /// The site compiled into the image (see `build.rs`).
 static BUILTIN_SITE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/site.bin"));
 
-/// The HTTPS listener's acceptor. TLS plugs in here: replace `Plain` by an acceptor that
-/// wraps the `TcpStream` in the TLS stream (and implement `xenolith_netstack::Connection` for it).
-type HttpsAcceptor = xenolith_netstack::Plain;
+/// The TLS certificate chain and key compiled into the image (see `build.rs`).
+static BUILTIN_IDENTITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/identity.bin"));
 
 /// Reads `http=` and `redirect_port=` into the options.
 fn options_from(
@@ -66,6 +65,12 @@ mod kernel {
         Builtin(https::compiled::LoadError),
         /// A bad `http=` or `redirect_port=`.
         Options(String),
+        /// The boot module is not a compiled TLS identity.
+        Module(xenolith_tls::Error),
+        /// More than one boot module.
+        TooManyModules(usize),
+        /// TLS cannot start (no working RDRAND, or an unusable identity).
+        Tls(xenolith_tls::Error),
         /// A bad `ip=` or `gw=`.
         Config(xenolith_netstack::Error),
         /// No network device.
@@ -82,6 +87,16 @@ mod kernel {
                     "https: the site compiled into this image is unusable: {e}"
                 ),
                 Error::Options(e) | Error::Device(e) => write!(f, "https: {e}"),
+                Error::Module(e) => write!(
+                    f,
+                    "https: the boot module is not a usable TLS identity: {e} (make one with \
+                     `tls-keygen --module` or `tls-keygen compile --cert C --key K -o FILE`)"
+                ),
+                Error::TooManyModules(n) => write!(
+                    f,
+                    "https: {n} boot modules were given; pass one, the compiled TLS identity"
+                ),
+                Error::Tls(e) => write!(f, "https: {e}"),
                 Error::Config(e) | Error::Net(e) => write!(f, "https: {e}"),
             }
         }
@@ -104,18 +119,17 @@ mod kernel {
             },
         )
         .map_err(Error::Options)?;
-        if !boot.modules.is_empty() {
-            log::warn!(
-                "{} boot module(s) ignored: the site is compiled into the image",
-                boot.modules.len()
-            );
-        }
+        let identity = match boot.modules.as_slice() {
+            [] => xenolith_tls::Identity::from_compiled(super::BUILTIN_IDENTITY)
+                .map_err(Error::Tls)?,
+            [module] => {
+                xenolith_tls::Identity::from_compiled(module.data).map_err(Error::Module)?
+            }
+            more => return Err(Error::TooManyModules(more.len())),
+        };
+        let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         let site =
             https::compiled::Site::from_compiled(super::BUILTIN_SITE).map_err(Error::Builtin)?;
-        log::warn!(
-            "TLS is not plugged in yet: port {} speaks plain HTTP",
-            options.https_port
-        );
         xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
 
         let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
@@ -130,7 +144,7 @@ mod kernel {
                     &stack,
                     &executor.spawner(),
                     Rc::new(site),
-                    Rc::new(super::HttpsAcceptor::default()),
+                    Rc::new(acceptor),
                     options,
                 ),
             )
@@ -159,10 +173,10 @@ mod hosted {
 
     const USAGE: &str = "\
 usage: https [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--http MODE]
-             [--redirect-port N] [--port N] [--http-port N] [--verbose]
+             [--redirect-port N] [--port N] [--http-port N] [--identity FILE] [--verbose]
 
-Serves the site compiled into the program over a Linux TAP interface (root or CAP_NET_ADMIN
-is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
+Serves the site compiled into the program, over TLS, on a Linux TAP interface (root or
+CAP_NET_ADMIN is needed).
 
   --tap NAME           TAP interface (default xtap0)
   --ip ADDR/PREFIX     static address, e.g. --ip 10.77.0.2/24
@@ -172,6 +186,8 @@ is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
   --redirect-port N    the HTTPS port named in redirects (default 443)
   --port N             HTTPS port (default 443)
   --http-port N        plain-HTTP port (default 80)
+  --identity FILE      TLS certificate and key compiled by tls-keygen (default: the pair
+                       compiled into the program from the manifest)
   --verbose            debug logging";
 
     fn port(name: &str, text: &str) -> Result<u16, String> {
@@ -209,6 +225,7 @@ is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
                 "--redirect-port" => _ = values.insert("redirect_port", value("--redirect-port")?),
                 "--port" => options.https_port = port("--port", &value("--port")?)?,
                 "--http-port" => options.http_port = port("--http-port", &value("--http-port")?)?,
+                "--identity" => _ = values.insert("identity", value("--identity")?),
                 "--verbose" | "-v" => verbose = true,
                 "--help" | "-h" => return Err(USAGE.into()),
                 other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
@@ -222,6 +239,17 @@ is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
             })?;
         let site = https::compiled::Site::from_compiled(super::BUILTIN_SITE)
             .map_err(|e| format!("the site compiled into this program is unusable: {e}"))?;
+        let identity = match values.get("identity") {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("cannot read --identity {path}: {e}"))?;
+                xenolith_tls::Identity::from_compiled(&bytes)
+                    .map_err(|e| format!("--identity {path} is not a usable TLS identity: {e}"))?
+            }
+            None => xenolith_tls::Identity::from_compiled(super::BUILTIN_IDENTITY)
+                .map_err(|e| e.to_string())?,
+        };
+        let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
         let config = Config::from_lookup(|key| values.get(key).map(String::as_str), Config::Dhcp)
             .map_err(|e| {
             e.to_string()
@@ -243,7 +271,7 @@ is needed). TLS is not plugged in yet: the HTTPS port speaks plain HTTP.
                     &stack,
                     &executor.spawner(),
                     Rc::new(site),
-                    Rc::new(super::HttpsAcceptor::default()),
+                    Rc::new(acceptor),
                     options,
                 ),
             )

@@ -2,10 +2,10 @@
 //! over the Xenolith network stack.
 //!
 //! The server is generic over the byte stream a connection carries ([`Connection`], from
-//! `xenolith_netstack::stream`): an [`Acceptor`] turns each accepted [`TcpStream`] into one. Today the HTTPS listener uses
-//! [`Plain`] (the TCP stream itself, so port 443 speaks plain HTTP); TLS plugs in as another
-//! acceptor whose connection is the TLS stream (see `main.rs`). The port-80 listener always
-//! uses [`Plain`].
+//! `xenolith_netstack::stream`): an [`Acceptor`] turns each accepted [`TcpStream`] into one.
+//! The HTTPS listener takes the TLS acceptor (`xenolith_tls::TlsAcceptor`: the handshake,
+//! then the TLS stream; see `main.rs`); the port-80 listener uses [`Plain`] (the TCP stream
+//! itself).
 //!
 //! Defences, so that no client can stop the server serving others:
 //! - a request head must arrive within `header_timeout` of its first octet (or of the
