@@ -17,7 +17,7 @@ done
 grep -Eq '"name": *"dns"' "$XH_OUT/dry-run-app-dns.json" || { xh_log "dns: name not read back"; fail=1; }
 grep -Eq '"max_memkb": *8192' "$XH_OUT/dry-run-app-dns.json" || { xh_log "dns: memory = 8 not read back"; fail=1; }
 grep -Eq '"mac": *"00:16:3e:96:4c:bc"' "$XH_OUT/dry-run-app-dns.json" || { xh_log "dns: vif mac not read back"; fail=1; }
-grep -Eq '"cmdline": *"ip=dhcp"' "$XH_OUT/dry-run-app-dns.json" || { xh_log "dns: extra not read back"; fail=1; }
+grep -Eq '"cmdline": *"ip=192.0.2.53/24 gw=192.0.2.1"' "$XH_OUT/dry-run-app-dns.json" || { xh_log "dns: extra not read back"; fail=1; }
 # The quoted command line comes back unchanged (JSON escapes its quotes and backslash again).
 grep -Fq '"cmdline": "motd=\"two words\" path=a\\b"' "$XH_OUT/dry-run-escapes.json" \
   || { xh_log "escapes: the command line did not survive quoting:"; grep -F cmdline "$XH_OUT/dry-run-escapes.json"; fail=1; }
