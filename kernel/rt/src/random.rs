@@ -5,8 +5,8 @@
 //! carry flag set, e.g. AMD family 15h/16h after resume).
 //!
 //! The checks are plain functions over a `draw` closure ([`checked_draw`], [`self_test_with`]),
-//! so they are tested on the host with scripted generators; only [`rdrand`], [`self_test`]
-//! and [`u64()`] touch the CPU.
+//! so they are tested on the host with scripted generators; only `rdrand`, `self_test`
+//! and `u64()` touch the CPU.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
