@@ -315,6 +315,11 @@ impl Manifest {
             match interfaces.first_mut() {
                 Some(Value::Table(interface)) => {
                     interface.insert(key.into(), Value::String(value.clone()));
+                    // A gateway belongs to the address it was written for: a new address
+                    // without a new --gw drops the manifest's gateway.
+                    if key == "ip" && o.gw.is_none() {
+                        interface.remove("gw");
+                    }
                 }
                 _ => return Err(self.field("[[network]]", NETWORK_SHAPE.into())),
             }

@@ -563,3 +563,37 @@ fn the_command_writes_both_files_or_nothing() {
     assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_new_address_drops_the_manifests_gateway_unless_one_is_given() {
+    let manifest = GOOD.replace(
+        "bridge = \"xenbr0\"\n",
+        "bridge = \"xenbr0\"\nip = \"192.0.2.53/24\"\ngw = \"192.0.2.1\"\n",
+    );
+    let d = check(&manifest, &Overrides::default()).unwrap();
+    assert_eq!(d.command_line(), "ip=192.0.2.53/24 gw=192.0.2.1");
+    let moved = Overrides {
+        ip: Some("10.99.0.2/24".into()),
+        ..Overrides::default()
+    };
+    let d = check(&manifest, &moved).unwrap();
+    assert_eq!(d.command_line(), "ip=10.99.0.2/24");
+    let with_gateway = Overrides {
+        ip: Some("10.99.0.2/24".into()),
+        gw: Some("10.99.0.1".into()),
+        ..Overrides::default()
+    };
+    let d = check(&manifest, &with_gateway).unwrap();
+    assert_eq!(d.command_line(), "ip=10.99.0.2/24 gw=10.99.0.1");
+    // A gateway alone must still fit the manifest's address.
+    let stale = Overrides {
+        gw: Some("10.99.0.1".into()),
+        ..Overrides::default()
+    };
+    fails(
+        &manifest,
+        stale,
+        "[[network]] gw (from --gw)",
+        "inside the interface's subnet",
+    );
+}
