@@ -136,8 +136,14 @@ def check(what, out, want="192.0.2.10"):
         sys.exit(f"{what}: no answer while bad clients are connected:\n{out}")
     print(f"{what}: answered")
 
-def dot(what, **kw):
-    check(what + " (DoT)", kdig("+tls-ca=" + ca, "+tls-hostname=example.test", "www.example.test", "A", **kw))
+def dot(what, within=0):
+    # within: keep asking for this many seconds (a refused or unanswered attempt is retried).
+    deadline = time.time() + within
+    while True:
+        out = kdig("+tls-ca=" + ca, "+tls-hostname=example.test", "www.example.test", "A")
+        if "192.0.2.10" in out or time.time() > deadline:
+            return check(what + " (DoT)", out)
+        time.sleep(0.5)
 
 def udp(what):
     check(what + " (UDP)", kdig("+notcp", "www.example.test", "A"))
@@ -195,7 +201,7 @@ for _ in range(20):
 print(f"beyond the cap: {len(idle) - 20} more connected, {refused} refused")
 udp("beyond the connection cap")
 started = time.time()
-dot("beyond the connection cap, after the handshake timeout", timeout="30")
+dot("beyond the connection cap, after the handshake timeout", within=40)
 print(f"DoT answered {time.time() - started:.1f} s after the cap was exceeded")
 for s in halfway + idle:
     s.close()
