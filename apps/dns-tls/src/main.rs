@@ -23,8 +23,11 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
+#[cfg(target_os = "none")]
 extern crate alloc;
 
+// Boot modules exist only in the image (hosted mode takes --zone and --identity instead).
+#[cfg(any(target_os = "none", test))]
 mod modules;
 
 /// The zone set compiled into the image (see `build.rs`).

@@ -14,6 +14,7 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
+#[cfg(target_os = "none")]
 extern crate alloc;
 
 /// The zone set compiled into the image (see `build.rs`).
