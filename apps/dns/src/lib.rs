@@ -6,7 +6,9 @@
 //! - [`Zones`]: a compiled zone set, validated once (it may come from an untrusted boot
 //!   module) and indexed for lookups;
 //! - [`respond`]: one query in, one response (or nothing) out. It never panics, whatever the
-//!   input.
+//!   input;
+//! - `server` (feature `server`, on by default): the UDP/TCP server over the Xenolith network
+//!   stack, and DNS over TLS given a TLS acceptor — shared by the `dns` and `dns-tls` images.
 //!
 //! The wire format goes through hickory-proto's low-level codec ([`BinDecoder`], [`BinEncoder`],
 //! [`Header`], [`Name`]), not its `Message`/`RData` layer: the compiled zone keeps RDATA in wire
@@ -65,6 +67,8 @@ pub mod compiled;
 mod message;
 mod query;
 mod resolve;
+#[cfg(feature = "server")]
+pub mod server;
 mod zones;
 
 #[cfg(test)]

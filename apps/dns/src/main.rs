@@ -14,22 +14,8 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
+#[cfg(target_os = "none")]
 extern crate alloc;
-
-mod server;
-
-/// The server's socket buffers: UDP queues of 64 datagrams (32 KiB) each way, so that a burst
-/// of queries waits to be answered instead of being dropped. With the stack's default of 16,
-/// dnsperf keeping 20 queries in flight lost 4 in every burst (scripts/bench, dns section).
-/// TCP keeps the default. About 64 KiB of heap, well inside the 8 MiB budget.
-fn socket_buffers() -> xenolith_netstack::SocketBuffers {
-    xenolith_netstack::SocketBuffers {
-        udp_rx: 32 * 1024,
-        udp_tx: 32 * 1024,
-        udp_datagrams: 64,
-        ..Default::default()
-    }
-}
 
 /// The zone set compiled into the image (see `build.rs`).
 static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bin"));
@@ -102,19 +88,19 @@ mod kernel {
         };
         let names: alloc::vec::Vec<String> = zones.zone_names().collect();
         log::info!("zones ({source}): {}", names.join(", "));
-        xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
+        xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report("at shutdown"));
 
         let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
         let platform = xenolith_rt::net::platform();
-        let stack = Stack::with_buffers(device, config, super::socket_buffers(), platform)
+        let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
             .map_err(Error::Net)?;
         let executor = Executor::new();
-        let options = super::server::Options::default();
+        let options = dns::server::Options::default();
         executor
             .block_on(
                 &stack,
                 platform,
-                super::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
+                dns::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
             )
             .map_err(Error::Net)
     }
@@ -213,10 +199,15 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
             .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
         let platform =
             HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
-        let stack = Stack::with_buffers(Box::new(tap), config, super::socket_buffers(), &platform)
-            .map_err(|e| e.to_string())?;
+        let stack = Stack::with_buffers(
+            Box::new(tap),
+            config,
+            dns::server::socket_buffers(),
+            &platform,
+        )
+        .map_err(|e| e.to_string())?;
         let executor = Executor::new();
-        let options = super::server::Options {
+        let options = dns::server::Options {
             port,
             ..Default::default()
         };
@@ -224,7 +215,7 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
             .block_on(
                 &stack,
                 &platform,
-                super::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
+                dns::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
             )
             .map_err(|e| e.to_string())
     }

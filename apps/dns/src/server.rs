@@ -1,18 +1,24 @@
-//! The DNS server: UDP and TCP on port 53 over the Xenolith network stack.
+//! The DNS server (feature `server`): UDP and TCP on port 53, and DNS over TLS, over the
+//! Xenolith network stack. Both images use it: `dns` (UDP and TCP) and `dns-tls` (UDP, TCP
+//! and DNS over TLS on port 853, RFC 7858).
 //!
 //! UDP: one datagram in, one answer out (or nothing, for packets that are not queries). TCP
 //! (RFC 1035 §4.2.2, RFC 7766): two-byte length framing, several queries per connection,
 //! pipelined queries answered in order, an idle timeout, and a cap on concurrent connections
 //! (connections beyond it wait in the backlog, and beyond that are refused by the stack).
+//! DNS over TLS (RFC 7858) is the same framing inside TLS: [`serve_with_tls`] takes the
+//! [`Acceptor`] that runs the handshake (the `tls` crate's `TlsAcceptor`), so this module
+//! holds no TLS code and the plain image links none. A handshake is bounded by the idle
+//! timeout; the TLS and TCP listeners share one connection cap.
 //! Counters go to the console every minute and at shutdown.
 
+use crate::{Response, Transport, Zones};
 use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
-use dns::{Response, Transport, Zones};
 use xenolith_netstack::{
     Acceptor, Connection, Error, Plain, Spawner, Stack, TcpListener, UdpSocket,
 };
@@ -44,27 +50,61 @@ impl Default for Options {
     }
 }
 
+/// The stack's socket buffers for a DNS server: UDP queues of 64 datagrams (32 KiB) each way,
+/// so that a burst of queries waits to be answered instead of being dropped. With the stack's
+/// default of 16, dnsperf keeping 20 queries in flight lost 4 in every burst (scripts/bench,
+/// dns section). TCP keeps the default. About 64 KiB of heap, well inside the 8 MiB budget.
+pub fn socket_buffers() -> xenolith_netstack::SocketBuffers {
+    xenolith_netstack::SocketBuffers {
+        udp_rx: 32 * 1024,
+        udp_tx: 32 * 1024,
+        udp_datagrams: 64,
+        ..Default::default()
+    }
+}
+
+/// What the connections of one kind of stream listener (plain TCP, or DNS over TLS) did.
+#[derive(Debug)]
+pub struct StreamCounters {
+    connections: AtomicU64,
+    queries: AtomicU64,
+    errors: AtomicU64,
+    handshake_failures: AtomicU64,
+}
+
+impl StreamCounters {
+    const fn new() -> Self {
+        StreamCounters {
+            connections: AtomicU64::new(0),
+            queries: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+            handshake_failures: AtomicU64::new(0),
+        }
+    }
+}
+
 /// What the server has done, for the console.
+#[derive(Debug)]
 pub struct Counters {
     queries_udp: AtomicU64,
-    queries_tcp: AtomicU64,
     rcode: [AtomicU64; 16],
     truncated: AtomicU64,
     dropped: AtomicU64,
-    tcp_connections: AtomicU64,
-    tcp_errors: AtomicU64,
+    tcp: StreamCounters,
 }
 
 /// The process-wide counters (read by the shutdown report).
 pub static COUNTERS: Counters = Counters {
     queries_udp: AtomicU64::new(0),
-    queries_tcp: AtomicU64::new(0),
     rcode: [const { AtomicU64::new(0) }; 16],
     truncated: AtomicU64::new(0),
     dropped: AtomicU64::new(0),
-    tcp_connections: AtomicU64::new(0),
-    tcp_errors: AtomicU64::new(0),
+    tcp: StreamCounters::new(),
 };
+
+/// The DNS-over-TLS connections' counters (their answers count in [`COUNTERS`]' response
+/// codes too).
+pub static DOT_COUNTERS: StreamCounters = StreamCounters::new();
 
 const RCODE_NAMES: [&str; 6] = [
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
@@ -97,7 +137,7 @@ impl Counters {
         log::info!(
             "counters ({when}): queries udp={} tcp={}; answers{}; truncated={} dropped={}; tcp connections={} errors={}",
             self.queries_udp.load(Relaxed),
-            self.queries_tcp.load(Relaxed),
+            self.tcp.queries.load(Relaxed),
             if rcodes.is_empty() {
                 " none"
             } else {
@@ -105,14 +145,43 @@ impl Counters {
             },
             self.truncated.load(Relaxed),
             self.dropped.load(Relaxed),
-            self.tcp_connections.load(Relaxed),
-            self.tcp_errors.load(Relaxed),
+            self.tcp.connections.load(Relaxed),
+            self.tcp.errors.load(Relaxed),
+        );
+    }
+
+    /// [`Counters::report`], then a second line for DNS over TLS ([`DOT_COUNTERS`]).
+    pub fn report_with_dot(&self, when: &str) {
+        self.report(when);
+        let dot = &DOT_COUNTERS;
+        log::info!(
+            "counters ({when}): dot connections={} handshake failures={} queries={} errors={}",
+            dot.connections.load(Relaxed),
+            dot.handshake_failures.load(Relaxed),
+            dot.queries.load(Relaxed),
+            dot.errors.load(Relaxed),
         );
     }
 }
 
-/// Serves `zones` until the stack fails.
-pub async fn serve(
+/// Serves `zones` on UDP and TCP port `options.port` until the stack fails.
+// `#[inline]`, and generic underneath: the server is then compiled along with the image's
+// `main`, as when it lived in the `dns` binary. Compiled in the library instead, the DNS image
+// came out 0.8 KB larger (LLVM inlines differently across the crate boundary).
+#[inline]
+pub fn serve<'a>(
+    stack: &'a Stack,
+    spawner: &'a Spawner,
+    zones: Rc<Zones>,
+    options: Options,
+) -> impl Future<Output = Result<(), Error>> + 'a {
+    serve_plain(Rc::new(Plain), stack, spawner, zones, options)
+}
+
+/// [`serve`]'s body, with `acceptor` making the TCP connections' streams (only ever
+/// [`Plain`]: the type parameter is what makes the image's crate compile it, see `serve`).
+async fn serve_plain<A: Acceptor + 'static>(
+    acceptor: Rc<A>,
     stack: &Stack,
     spawner: &Spawner,
     zones: Rc<Zones>,
@@ -129,14 +198,81 @@ pub async fn serve(
         options.max_connections
     );
     spawner.spawn(answer_datagrams(udp, zones.clone()));
-    spawner.spawn(report_periodically(stack.clone(), options.report_every));
+    spawner.spawn(report_periodically(
+        stack.clone(),
+        options.report_every,
+        |when| COUNTERS.report(when),
+    ));
 
     let active = Rc::new(Cell::new(0usize));
     serve_streams(
         stack,
         spawner,
         listener,
+        acceptor,
+        &COUNTERS.tcp,
+        zones,
+        active,
+        options,
+    )
+    .await
+}
+
+/// Serves `zones` on UDP and TCP port `options.port` and over TLS (DNS over TLS, RFC 7858)
+/// on `tls_port`, with `acceptor` running each TLS handshake, until the stack fails. The TCP
+/// and TLS connections share `options.max_connections`; DoT is counted in [`DOT_COUNTERS`].
+pub async fn serve_with_tls<A: Acceptor + 'static>(
+    stack: &Stack,
+    spawner: &Spawner,
+    zones: Rc<Zones>,
+    options: Options,
+    tls_port: u16,
+    acceptor: Rc<A>,
+) -> Result<(), Error> {
+    let udp = UdpSocket::bind(stack, options.port)?;
+    let listener = TcpListener::bind(stack, options.port, options.backlog)?;
+    let tls_listener = TcpListener::bind(stack, tls_port, options.backlog)?;
+    let address = stack.wait_configured().await;
+    log::info!(
+        "serving {} zone(s), {} records, on {address} port {} (UDP and TCP) and port {tls_port} (DNS over TLS), up to {} TCP and TLS connections",
+        zones.zone_names().count(),
+        zones.record_count(),
+        options.port,
+        options.max_connections
+    );
+    spawner.spawn(answer_datagrams(udp, zones.clone()));
+    spawner.spawn(report_periodically(
+        stack.clone(),
+        options.report_every,
+        |when| COUNTERS.report_with_dot(when),
+    ));
+
+    let active = Rc::new(Cell::new(0usize));
+    let (tls_stack, tls_spawner, tls_zones, tls_active) = (
+        stack.clone(),
+        spawner.clone(),
+        zones.clone(),
+        active.clone(),
+    );
+    spawner.spawn(async move {
+        serve_streams(
+            &tls_stack,
+            &tls_spawner,
+            tls_listener,
+            acceptor,
+            &DOT_COUNTERS,
+            tls_zones,
+            tls_active,
+            options,
+        )
+        .await
+    });
+    serve_streams(
+        stack,
+        spawner,
+        listener,
         Rc::new(Plain),
+        &COUNTERS.tcp,
         zones,
         active,
         options,
@@ -145,13 +281,16 @@ pub async fn serve(
 }
 
 /// Accepts connections on `listener` and answers queries on each, over the stream `acceptor`
-/// makes of it (plain TCP, or TLS for DNS over TLS). `active` counts the connections open
-/// across every listener that shares it, against `options.max_connections`.
+/// makes of it (plain TCP, or TLS for DNS over TLS), counting in `counters`. `active` counts
+/// the connections open across every listener that shares it, against
+/// `options.max_connections`.
+#[allow(clippy::too_many_arguments)] // each is a different piece of the server's state
 pub async fn serve_streams<A: Acceptor + 'static>(
     stack: &Stack,
     spawner: &Spawner,
     listener: TcpListener,
     acceptor: Rc<A>,
+    counters: &'static StreamCounters,
     zones: Rc<Zones>,
     active: Rc<Cell<usize>>,
     options: Options,
@@ -162,7 +301,7 @@ pub async fn serve_streams<A: Acceptor + 'static>(
         }
         let mut stream = listener.accept().await;
         stream.set_timeout(Some(options.idle_timeout));
-        COUNTERS.tcp_connections.fetch_add(1, Relaxed);
+        counters.connections.fetch_add(1, Relaxed);
         active.set(active.get() + 1);
         let (stack, zones, active, acceptor) = (
             stack.clone(),
@@ -176,14 +315,15 @@ pub async fn serve_streams<A: Acceptor + 'static>(
                 .await
             {
                 Ok(Ok(connection)) => {
-                    answer_connection(&stack, connection, &zones, options.idle_timeout).await;
+                    answer_connection(&stack, connection, counters, &zones, options.idle_timeout)
+                        .await;
                 }
                 Ok(Err(error)) => {
                     log::debug!("connection refused: {error}");
-                    COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                    counters.handshake_failures.fetch_add(1, Relaxed);
                 }
                 Err(_) => {
-                    COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                    counters.handshake_failures.fetch_add(1, Relaxed);
                 }
             }
             active.set(active.get() - 1);
@@ -204,7 +344,7 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
             }
         };
         COUNTERS.queries_udp.fetch_add(1, Relaxed);
-        match dns::respond(&zones, &query[..len], Transport::Udp, &mut answer) {
+        match crate::respond(&zones, &query[..len], Transport::Udp, &mut answer) {
             Response::Reply(n) => {
                 COUNTERS.answered(&answer[..n]);
                 if let Err(error) = socket.send_to(&answer[..n], peer).await {
@@ -242,6 +382,7 @@ async fn read_exact<C: Connection>(
 async fn answer_connection<C: Connection>(
     stack: &Stack,
     mut stream: C,
+    counters: &StreamCounters,
     zones: &Zones,
     idle: Duration,
 ) {
@@ -254,7 +395,7 @@ async fn answer_connection<C: Connection>(
             Ok(true) => {}
             Ok(false) => break,
             Err(_) => {
-                COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                counters.errors.fetch_add(1, Relaxed);
                 break;
             }
         }
@@ -263,11 +404,11 @@ async fn answer_connection<C: Connection>(
             .await
             .is_err()
         {
-            COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+            counters.errors.fetch_add(1, Relaxed);
             break;
         }
-        COUNTERS.queries_tcp.fetch_add(1, Relaxed);
-        match dns::respond(zones, &query[..length], Transport::Tcp, &mut answer) {
+        counters.queries.fetch_add(1, Relaxed);
+        match crate::respond(zones, &query[..length], Transport::Tcp, &mut answer) {
             Response::Reply(n) => {
                 COUNTERS.answered(&answer[..n]);
                 framed.clear();
@@ -277,7 +418,7 @@ async fn answer_connection<C: Connection>(
                     stack.timeout(idle, stream.write_all(&framed)).await,
                     Ok(Ok(()))
                 ) {
-                    COUNTERS.tcp_errors.fetch_add(1, Relaxed);
+                    counters.errors.fetch_add(1, Relaxed);
                     break;
                 }
             }
@@ -291,9 +432,9 @@ async fn answer_connection<C: Connection>(
     stream.close().await;
 }
 
-async fn report_periodically(stack: Stack, every: Duration) {
+async fn report_periodically(stack: Stack, every: Duration, report: impl Fn(&str)) {
     loop {
         stack.sleep(every).await;
-        COUNTERS.report("last minute and before");
+        report("last minute and before");
     }
 }

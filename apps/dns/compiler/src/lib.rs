@@ -6,6 +6,9 @@
 //! `\DDD` escapes, TTL units (`1h30m`), and the RFC 3597 generic form `TYPEnnn \# LEN HEX`.
 //! Errors name the file and line and say what is wrong.
 //!
+//! [`build_zones`] is the build step of a DNS image's `build.rs`: the zone files the app's
+//! manifest lists (`[data] zones`) compiled into `$OUT_DIR/zones.bin`.
+//!
 //! ```text
 //! let blob = dns_zone::compile(&[dns_zone::ZoneFile {
 //!     path: "zones/example.test.zone".into(),
@@ -19,8 +22,11 @@ use std::path::{Path, PathBuf};
 use hickory_proto::serialize::txt::parse_ttl;
 
 mod lexer;
+mod manifest;
 mod name;
 mod rdata;
+
+pub use manifest::{MANIFEST, build_zones, manifest_zones};
 
 use lexer::{Entry, Token};
 

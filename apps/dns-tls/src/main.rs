@@ -1,0 +1,298 @@
+//! `dns-tls`: the authoritative DNS server with DNS over TLS (RFC 7858), as a unikernel image
+//! or a Linux process. The `dns` image's server (`dns::server`) answers on UDP and TCP port 53
+//! and, through the `tls` crate's acceptor, on TCP port 853 over TLS; the TCP and TLS
+//! connections share one cap (32) and one idle timeout, which also bounds each handshake. It is
+//! a separate image so that the plain `dns` image (200 KB budget) links no TLS code.
+//!
+//! - **TLS**: TLS 1.3 only, ECDSA P-256 keys (the `tls` crate without its `tls12` and `ed25519`
+//!   features: DoT clients are current resolvers and stub libraries). No session resumption.
+//! - **Image** (`target_os = "none"`): serves the zones and the certificate compiled in at
+//!   build time (the manifest's `[data] zones`, `certificate` and `key`; build.rs). Boot
+//!   modules replace either: a compiled zone set (`dns-zone -o zones.bin FILE...`) and/or a
+//!   compiled identity (`tls-keygen compile --cert C --key K -o identity.bin`), told apart by
+//!   their magic, as separate modules or back to back in one (`cat zones.bin identity.bin`;
+//!   see `modules`). The interface is configured on the command line (`ip=ADDR/PREFIX
+//!   [gw=ADDR]`, or `ip=dhcp`, the default: this image has the DHCP client, size not being
+//!   critical). TLS needs RDRAND (QEMU: `-cpu max`); without it the image refuses to start.
+//!   A bad module or command line is a clear console error and the guest stops (exit 9).
+//! - **Hosted** (Linux): `dns-tls --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp]
+//!   [--zone FILE]... [--identity FILE]` serves over a TAP interface.
+//!
+//! Counters (every minute and at shutdown): the dns server's line, and a second one for DoT:
+//! `dot connections=… handshake failures=… queries=… errors=…`.
+#![cfg_attr(target_os = "none", no_std, no_main)]
+#![forbid(unsafe_code)]
+
+#[cfg(target_os = "none")]
+extern crate alloc;
+
+// Boot modules exist only in the image (hosted mode takes --zone and --identity instead).
+#[cfg(any(target_os = "none", test))]
+mod modules;
+
+/// The zone set compiled into the image (see `build.rs`).
+static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bin"));
+/// The certificate and key compiled into the image (see `build.rs`).
+static BUILTIN_IDENTITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/identity.bin"));
+/// The DNS-over-TLS port (RFC 7858 §3.1).
+const DOT_PORT: u16 = 853;
+
+#[cfg(target_os = "none")]
+xenolith_rt::entry!(kernel::main);
+
+#[cfg(target_os = "none")]
+mod kernel {
+    use alloc::rc::Rc;
+    use alloc::string::{String, ToString};
+    use core::fmt;
+    use xenolith_netstack::{Config, Executor, Stack};
+    use xenolith_rt::Boot;
+
+    use crate::modules::{self, ModuleError};
+
+    /// Why the server stopped.
+    #[derive(Debug)]
+    pub(crate) enum Error {
+        /// The boot modules are not compiled zone sets or identities.
+        Modules(ModuleError),
+        /// The boot module's zone set is unusable.
+        ModuleZones(dns::LoadError),
+        /// The boot module's identity is unusable.
+        ModuleIdentity(xenolith_tls::Error),
+        /// The zones compiled into the image are unusable (a build problem).
+        BuiltinZones(dns::LoadError),
+        /// The identity compiled into the image is unusable (a build problem).
+        BuiltinIdentity(xenolith_tls::Error),
+        /// TLS cannot start (no RDRAND, or it failed its check).
+        Tls(xenolith_tls::Error),
+        /// A bad `ip=` or `gw=`.
+        Config(xenolith_netstack::Error),
+        /// No network device.
+        Device(String),
+        /// The stack failed.
+        Net(xenolith_netstack::Error),
+    }
+
+    impl fmt::Display for Error {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Error::Modules(e) => write!(f, "dns-tls: {e}"),
+                Error::ModuleZones(e) => write!(
+                    f,
+                    "dns-tls: the boot module's zone set is unusable: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
+                ),
+                Error::ModuleIdentity(e) => write!(
+                    f,
+                    "dns-tls: the boot module's TLS identity is unusable: {e} (make one with `tls-keygen compile --cert CERT.pem --key KEY.pem -o identity.bin`)"
+                ),
+                Error::BuiltinZones(e) => write!(
+                    f,
+                    "dns-tls: the zones compiled into this image are unusable: {e}"
+                ),
+                Error::BuiltinIdentity(e) => write!(
+                    f,
+                    "dns-tls: the certificate compiled into this image is unusable: {e}"
+                ),
+                Error::Tls(e) => write!(f, "dns-tls: {e}"),
+                Error::Config(e) => write!(f, "dns-tls: {e}"),
+                Error::Device(e) => write!(f, "dns-tls: no network device: {e}"),
+                Error::Net(e) => write!(f, "dns-tls: {e}"),
+            }
+        }
+    }
+
+    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+        let cmdline = boot.cmdline();
+        let config =
+            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
+        let found =
+            modules::classify(boot.modules.iter().map(|m| m.data)).map_err(Error::Modules)?;
+        let (zones, zones_from) = match found.zones {
+            Some(blob) => (
+                dns::Zones::from_compiled(blob).map_err(Error::ModuleZones)?,
+                "from the boot module",
+            ),
+            None => (
+                dns::Zones::from_compiled(super::BUILTIN_ZONES).map_err(Error::BuiltinZones)?,
+                "built in",
+            ),
+        };
+        let (identity, identity_from) = match found.identity {
+            Some(blob) => (
+                xenolith_tls::Identity::from_compiled(blob).map_err(Error::ModuleIdentity)?,
+                "from the boot module",
+            ),
+            None => (
+                xenolith_tls::Identity::from_compiled(super::BUILTIN_IDENTITY)
+                    .map_err(Error::BuiltinIdentity)?,
+                "built in",
+            ),
+        };
+        let names: alloc::vec::Vec<String> = zones.zone_names().collect();
+        log::info!("zones ({zones_from}): {}", names.join(", "));
+        let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
+        log::info!("TLS identity ({identity_from}), RDRAND ok, TLS 1.3");
+        xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report_with_dot("at shutdown"));
+
+        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
+        let platform = xenolith_rt::net::platform();
+        let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
+            .map_err(Error::Net)?;
+        let executor = Executor::new();
+        executor
+            .block_on(
+                &stack,
+                platform,
+                dns::server::serve_with_tls(
+                    &stack,
+                    &executor.spawner(),
+                    Rc::new(zones),
+                    dns::server::Options::default(),
+                    super::DOT_PORT,
+                    Rc::new(acceptor),
+                ),
+            )
+            .map_err(Error::Net)
+    }
+}
+
+#[cfg(not(target_os = "none"))]
+fn main() -> std::process::ExitCode {
+    match hosted::run(std::env::args().skip(1)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("dns-tls: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+/// The Linux process: options, a stderr logger, the TAP device and the host platform.
+#[cfg(not(target_os = "none"))]
+mod hosted {
+    use std::rc::Rc;
+    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::{Config, Executor, Stack};
+
+    const USAGE: &str = "\
+usage: dns-tls [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...
+               [--identity FILE] [--port N] [--tls-port N]
+
+Serves DNS zones authoritatively on UDP and TCP, and over TLS (DNS over TLS, RFC 7858), over
+a Linux TAP interface (root or CAP_NET_ADMIN is needed). Without --zone or --identity, the
+zones and the certificate compiled into the program are used.
+
+  --tap NAME         TAP interface (default xtap0)
+  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
+  --gw ADDR          default gateway on that subnet
+  --dhcp             address from DHCP (the default without --ip)
+  --zone FILE        an RFC 1035 zone file to serve (repeatable)
+  --identity FILE    a compiled certificate and key (tls-keygen compile --cert C --key K -o FILE)
+  --port N           UDP and TCP port (default 53)
+  --tls-port N       DNS-over-TLS port (default 853)
+  --verbose          debug logging";
+
+    fn port(text: &str, option: &str) -> Result<u16, String> {
+        text.parse()
+            .ok()
+            .filter(|&p| p != 0)
+            .ok_or(format!("{option} {text}: give a port from 1 to 65535"))
+    }
+
+    pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
+        let (mut tap, mut ip, mut gw, mut zones, mut identity, mut verbose) =
+            (None, None, None, Vec::new(), None, false);
+        let (mut dns_port, mut tls_port) = (53u16, super::DOT_PORT);
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| {
+                args.next()
+                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--tap" => tap = Some(value("--tap")?),
+                "--ip" => ip = Some(value("--ip")?),
+                "--gw" => gw = Some(value("--gw")?),
+                "--dhcp" => ip = Some("dhcp".to_string()),
+                "--zone" => zones.push(value("--zone")?),
+                "--identity" => identity = Some(value("--identity")?),
+                "--port" => dns_port = port(&value("--port")?, "--port")?,
+                "--tls-port" => tls_port = port(&value("--tls-port")?, "--tls-port")?,
+                "--verbose" | "-v" => verbose = true,
+                "--help" | "-h" => return Err(USAGE.into()),
+                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+            }
+        }
+        if dns_port == tls_port {
+            return Err(format!(
+                "--port and --tls-port are both {dns_port}: give two different ports"
+            ));
+        }
+        xenolith_netstack::hosted::init_stderr_logger(verbose);
+
+        let blob = if zones.is_empty() {
+            super::BUILTIN_ZONES.to_vec()
+        } else {
+            let files: Vec<dns_zone::ZoneFile> = zones
+                .iter()
+                .map(|z| dns_zone::ZoneFile {
+                    path: z.into(),
+                    origin: None,
+                })
+                .collect();
+            dns_zone::compile(&files).map_err(|e| e.to_string())?
+        };
+        let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
+        let identity_blob = match &identity {
+            Some(path) => std::fs::read(path).map_err(|e| format!("{path}: {e}"))?,
+            None => super::BUILTIN_IDENTITY.to_vec(),
+        };
+        let identity = xenolith_tls::Identity::from_compiled(&identity_blob)
+            .map_err(|e| format!("the TLS identity: {e}"))?;
+        let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
+        let config = Config::from_lookup(
+            |key| match key {
+                "ip" => ip.as_deref(),
+                "gw" => gw.as_deref(),
+                _ => None,
+            },
+            Config::Dhcp,
+        )
+        .map_err(|e| {
+            e.to_string()
+                .replacen("ip=", "--ip ", 1)
+                .replacen("gw=", "--gw ", 1)
+        })?;
+        let tap_name = tap.as_deref().unwrap_or("xtap0");
+        let mac = xenolith_netstack::hosted::random_mac();
+        let tap = TapDevice::open(tap_name, mac)
+            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
+        let platform =
+            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let stack = Stack::with_buffers(
+            Box::new(tap),
+            config,
+            dns::server::socket_buffers(),
+            &platform,
+        )
+        .map_err(|e| e.to_string())?;
+        let executor = Executor::new();
+        let options = dns::server::Options {
+            port: dns_port,
+            ..Default::default()
+        };
+        executor
+            .block_on(
+                &stack,
+                &platform,
+                dns::server::serve_with_tls(
+                    &stack,
+                    &executor.spawner(),
+                    Rc::new(zones),
+                    options,
+                    tls_port,
+                    Rc::new(acceptor),
+                ),
+            )
+            .map_err(|e| e.to_string())
+    }
+}
