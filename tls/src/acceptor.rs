@@ -57,7 +57,7 @@ impl TlsAcceptor {
         // No resumption: no session cache, no tickets (nothing to keep keys for, and clients
         // reconnecting to a unikernel do a full handshake in one round trip anyway).
         config.send_tls13_tickets = 0;
-        // Our order (AES-128-GCM first, see `provider`), not the client's.
+        // Our order (ChaCha20-Poly1305 first, see `provider`), not the client's.
         config.ignore_client_order = true;
         Ok(TlsAcceptor {
             config: Arc::new(config),

@@ -802,7 +802,7 @@ fn the_negotiated_version_is_reported() {
         negotiated,
         Some((
             ProtocolVersion::TLSv1_3,
-            CipherSuite::TLS13_AES_128_GCM_SHA256
+            CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
         ))
     );
 }
