@@ -163,8 +163,9 @@ impl fmt::Display for Error {
             Error::Xenbus(error) => write!(f, "{error}"),
             Error::InvalidMac { path, value } => write!(
                 f,
-                "{path} = {value:?} is not a unicast MAC address like 00:16:3e:00:00:01: \
-                 fix the vif's mac= setting"
+                "{path} = {} is not a unicast MAC address like 00:16:3e:00:00:01: \
+                 fix the vif's mac= setting",
+                crate::types::Quoted(value)
             ),
             Error::MissingBackendFeature { path } => write!(
                 f,

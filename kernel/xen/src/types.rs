@@ -92,4 +92,45 @@ mod tests {
             Some(0xfeffc000)
         );
     }
+
+    #[test]
+    fn quoted_escapes_quotes_backslashes_and_non_printable_bytes() {
+        assert_eq!(alloc::format!("{}", Quoted("eth0")), "\"eth0\"");
+        assert_eq!(alloc::format!("{}", Quoted("a\"b\\c")), "\"a\\\"b\\\\c\"");
+        assert_eq!(
+            alloc::format!("{}", Quoted("x\ny\u{1b}")),
+            "\"x\\x0ay\\x1b\""
+        );
+        assert_eq!(alloc::format!("{}", Quoted("é")), "\"\\xc3\\xa9\"");
+    }
+}
+
+/// A string from xenstore (untrusted), shown in double quotes with `"`, `\` and every byte
+/// outside printable ASCII escaped (`\"`, `\\`, `\xNN`), so that an error message cannot carry
+/// control characters to the console. Like `{:?}` on a `str` for the usual values, without the
+/// Unicode tables that `{:?}` pulls into the image.
+#[derive(Clone, Copy, Debug)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        f.write_char('"')?;
+        for &byte in self.0.as_bytes() {
+            match byte {
+                b'"' | b'\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(char::from(byte))?;
+                }
+                b' '..=b'~' => f.write_char(char::from(byte))?,
+                _ => {
+                    f.write_str("\\x")?;
+                    f.write_char(char::from(HEX[usize::from(byte >> 4)]))?;
+                    f.write_char(char::from(HEX[usize::from(byte & 15)]))?;
+                }
+            }
+        }
+        f.write_char('"')
+    }
 }

@@ -63,8 +63,8 @@ impl fmt::Display for InvalidState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not a xenbus state (a decimal number from 0 to 8)",
-            self.0
+            "{} is not a xenbus state (a decimal number from 0 to 8)",
+            crate::types::Quoted(&self.0)
         )
     }
 }
@@ -304,7 +304,8 @@ impl fmt::Display for Error {
             }
             Error::InvalidBackendPath { path, value } => write!(
                 f,
-                "{path} = {value:?} is not an absolute xenstore path: check the device's configuration"
+                "{path} = {} is not an absolute xenstore path: check the device's configuration",
+                crate::types::Quoted(value)
             ),
             Error::InvalidBackendId { path, value } => write!(
                 f,

@@ -117,8 +117,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotANumber(value) => {
                 write!(
                     f,
-                    "the value \"{}\" is not a decimal number",
-                    value.escape_default()
+                    "the value {} is not a decimal number",
+                    crate::types::Quoted(value)
                 )
             }
             ErrorKind::EventChannel(errno) => {
