@@ -77,7 +77,9 @@ impl<'a> Iterator for Words<'a> {
                 _ => {}
             }
         }
-        let (word, rest) = text.split_at(end);
+        // `end` is a char boundary (from `char_indices`, or the length); the checked split
+        // keeps the panic path (and its Unicode-escaping message code) out of the image.
+        let (word, rest) = text.split_at_checked(end).unwrap_or((text, ""));
         self.rest = rest;
         Some(match word.split_once('=') {
             Some((key, value)) => {
