@@ -108,7 +108,9 @@ impl fmt::Display for Config {
 }
 
 fn quoted(text: &str) -> String {
-    text.chars().take(MAX_QUOTED).collect()
+    // A prefix copied as one slice, not collected char by char: smaller code.
+    let end = text.char_indices().nth(MAX_QUOTED).map_or(text.len(), |(at, _)| at);
+    String::from(text.get(..end).unwrap_or(text))
 }
 
 /// `ADDRESS/PREFIX`, e.g. `10.0.0.2/24`.

@@ -419,7 +419,7 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
         let value = store.read(&mac_path)?;
         let mac = parse_mac(&value).ok_or_else(|| Error::InvalidMac {
             path: mac_path,
-            value: value.chars().take(64).collect(),
+            value: crate::types::truncated(&value, 64),
         })?;
         let deadline = hypervisor.now_ns().saturating_add(CONNECT_TIMEOUT_NS);
 

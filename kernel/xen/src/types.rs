@@ -94,6 +94,13 @@ mod tests {
     }
 
     #[test]
+    fn truncated_keeps_whole_characters() {
+        assert_eq!(truncated("abcdef", 3), "abc");
+        assert_eq!(truncated("ab", 3), "ab");
+        assert_eq!(truncated("éüx", 2), "éü");
+    }
+
+    #[test]
     fn quoted_escapes_quotes_backslashes_and_non_printable_bytes() {
         assert_eq!(alloc::format!("{}", Quoted("eth0")), "\"eth0\"");
         assert_eq!(alloc::format!("{}", Quoted("a\"b\\c")), "\"a\\\"b\\\\c\"");
@@ -103,6 +110,13 @@ mod tests {
         );
         assert_eq!(alloc::format!("{}", Quoted("é")), "\"\\xc3\\xa9\"");
     }
+}
+
+/// The first `max_chars` characters of `text`, to keep error messages short even for a hostile
+/// megabyte of garbage. (A prefix copied as one slice, not collected char by char: smaller code.)
+pub fn truncated(text: &str, max_chars: usize) -> alloc::string::String {
+    let end = text.char_indices().nth(max_chars).map_or(text.len(), |(at, _)| at);
+    alloc::string::String::from(text.get(..end).unwrap_or(text))
 }
 
 /// A string from xenstore (untrusted), shown in double quotes with `"`, `\` and every byte

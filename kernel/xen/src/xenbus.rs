@@ -92,8 +92,7 @@ impl XenbusState {
     pub fn parse(value: &str) -> Result<XenbusState, InvalidState> {
         let invalid = || {
             // Keep error messages short even for a hostile megabyte of garbage.
-            let shown: String = value.chars().take(32).collect();
-            InvalidState(shown)
+            InvalidState(crate::types::truncated(value, 32))
         };
         if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
@@ -362,7 +361,7 @@ impl<H: Hypervisor> XenStore<'_, H> {
         {
             return Err(Error::InvalidBackendPath {
                 path: backend_path,
-                value: backend.chars().take(64).collect(),
+                value: crate::types::truncated(&backend, 64),
             });
         }
         let id_path = format!("{frontend}/backend-id");
