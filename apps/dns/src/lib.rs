@@ -8,9 +8,10 @@
 //! - [`respond`]: one query in, one response (or nothing) out. It never panics, whatever the
 //!   input.
 //!
-//! The wire format goes through hickory-proto's low-level codec ([`BinDecoder`], [`BinEncoder`],
-//! [`Header`], [`Name`]), not its `Message`/`RData` layer: the compiled zone keeps RDATA in wire
-//! form, so no per-type RDATA codec is needed in the image (see `query` and `message`).
+//! Queries are read by a small checked reader (`query`); responses are written with
+//! hickory-proto's low-level [`BinEncoder`] and [`Header`], not its `Message`/`RData` layer: the
+//! compiled zone keeps RDATA in wire form, so no per-type RDATA codec is needed in the image
+//! (see `query` and `message`).
 //!
 //! Behaviour, in RFC terms (module `resolve` has the details and the reasons):
 //! authoritative answers with AA; CNAME chains followed inside the zone (at most 5, loop-safe);
@@ -52,10 +53,8 @@
 //! # Ok::<(), dns::compiled::BuildError>(())
 //! ```
 //!
-//! [`BinDecoder`]: hickory_proto::serialize::binary::BinDecoder
 //! [`BinEncoder`]: hickory_proto::serialize::binary::BinEncoder
 //! [`Header`]: hickory_proto::op::Header
-//! [`Name`]: hickory_proto::rr::Name
 #![no_std]
 #![forbid(unsafe_code)]
 
