@@ -8,10 +8,10 @@
 //! - [`respond`]: one query in, one response (or nothing) out. It never panics, whatever the
 //!   input.
 //!
-//! Queries are read by a small checked reader (`query`); responses are written with
-//! hickory-proto's low-level [`BinEncoder`] and [`Header`], not its `Message`/`RData` layer: the
-//! compiled zone keeps RDATA in wire form, so no per-type RDATA codec is needed in the image
-//! (see `query` and `message`).
+//! The wire format is read and written by small checked codecs of its own (`query`,
+//! `message`), not hickory-proto's `Message`/`RData` layer: the compiled zone keeps RDATA in
+//! wire form, so no per-type RDATA codec is needed in the image. (The tests check both against
+//! hickory-proto, and the answers against Knot DNS.)
 //!
 //! Behaviour, in RFC terms (module `resolve` has the details and the reasons):
 //! authoritative answers with AA; CNAME chains followed inside the zone (at most 5, loop-safe);
@@ -52,9 +52,6 @@
 //! assert_eq!(&out[len - 4..], &[192, 0, 2, 1]);
 //! # Ok::<(), dns::compiled::BuildError>(())
 //! ```
-//!
-//! [`BinEncoder`]: hickory_proto::serialize::binary::BinEncoder
-//! [`Header`]: hickory_proto::op::Header
 #![no_std]
 #![forbid(unsafe_code)]
 
