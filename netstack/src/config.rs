@@ -109,7 +109,10 @@ impl fmt::Display for Config {
 
 fn quoted(text: &str) -> String {
     // A prefix copied as one slice, not collected char by char: smaller code.
-    let end = text.char_indices().nth(MAX_QUOTED).map_or(text.len(), |(at, _)| at);
+    let end = text
+        .char_indices()
+        .nth(MAX_QUOTED)
+        .map_or(text.len(), |(at, _)| at);
     String::from(text.get(..end).unwrap_or(text))
 }
 

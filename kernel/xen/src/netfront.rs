@@ -247,7 +247,11 @@ impl fmt::Display for Violation {
             }
             Violation::TxUnexpectedStatus { id, status } => {
                 // As i32: the image then needs no separate i16 formatting code.
-                write!(f, "TX response for id {id} with status {}", i32::from(status))
+                write!(
+                    f,
+                    "TX response for id {id} with status {}",
+                    i32::from(status)
+                )
             }
             Violation::TxLostBuffers { count } => write!(
                 f,

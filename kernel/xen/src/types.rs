@@ -115,7 +115,10 @@ mod tests {
 /// The first `max_chars` characters of `text`, to keep error messages short even for a hostile
 /// megabyte of garbage. (A prefix copied as one slice, not collected char by char: smaller code.)
 pub fn truncated(text: &str, max_chars: usize) -> alloc::string::String {
-    let end = text.char_indices().nth(max_chars).map_or(text.len(), |(at, _)| at);
+    let end = text
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(at, _)| at);
     alloc::string::String::from(text.get(..end).unwrap_or(text))
 }
 
