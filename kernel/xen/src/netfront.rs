@@ -889,10 +889,15 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
 
     /// Writes a request for `buffer` in the next RX slot (published by `flush`).
     fn repost_rx(&mut self, buffer: u16) {
+        // Ids are ours and in range; checked all the same (no panic path in the image).
+        let Some(gref) = self.rx_buffers.get(buffer as usize).map(|b| b.gref.0) else {
+            self.stats.errors += 1;
+            return;
+        };
         let request = netif_rx_request {
             id: buffer,
             pad: 0,
-            gref: self.rx_buffers[buffer as usize].gref.0,
+            gref,
         };
         if self.rx.push_request(request).is_err() {
             // Cannot happen: the response just taken freed a slot.
@@ -900,7 +905,9 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
             return;
         }
         let slot = (self.rx_req_index & (self.rx.size() - 1)) as usize;
-        self.rx_posted[slot] = buffer;
+        if let Some(posted) = self.rx_posted.get_mut(slot) {
+            *posted = buffer;
+        }
         self.rx_req_index = self.rx_req_index.wrapping_add(1);
         self.rx_unpushed = true;
     }
@@ -974,12 +981,15 @@ impl<H: Hypervisor> NetDevice for Netfront<'_, H> {
             };
             let slot = (self.rx_rsp_index & (self.rx.size() - 1)) as usize;
             self.rx_rsp_index = self.rx_rsp_index.wrapping_add(1);
-            let posted = self.rx_posted[slot];
-            let frame = self.check_rx(response, posted, buffer.len());
-            if let Some((offset, len)) = frame {
-                self.rx_buffers[posted as usize]
-                    .memory
-                    .read_bytes(offset, &mut buffer[..len]);
+            let posted = self.rx_posted.get(slot).copied().unwrap_or(u16::MAX);
+            let mut frame = self.check_rx(response, posted, buffer.len());
+            // `check_rx` vouched for the buffer and the length; checked again without panics.
+            match (frame, self.rx_buffers.get(posted as usize)) {
+                (Some((offset, len)), Some(rx)) if len <= buffer.len() => {
+                    rx.memory
+                        .read_bytes(offset, buffer.get_mut(..len).unwrap_or_default());
+                }
+                _ => frame = None,
             }
             self.repost_rx(posted);
             if let Some((_, len)) = frame {
@@ -1007,7 +1017,10 @@ impl<H: Hypervisor> NetDevice for Netfront<'_, H> {
             self.stats.tx_dropped += 1;
             return false;
         };
-        let buffer = &mut self.tx_buffers[id as usize];
+        let Some(buffer) = self.tx_buffers.get_mut(id as usize) else {
+            self.stats.tx_dropped += 1;
+            return false;
+        };
         buffer.memory.write_bytes(0, frame);
         let request = netif_tx_request {
             gref: buffer.gref.0,
