@@ -163,7 +163,7 @@ fn handle_control(
     };
     // Acknowledge by clearing the key, as the toolstack expects.
     store.write(CONTROL_SHUTDOWN, "")?;
-    log::info!("the toolstack asked for {request:?} through control/shutdown");
+    log::info!("the toolstack asked for {value} through control/shutdown");
     Ok(Some(request))
 }
 
