@@ -135,7 +135,10 @@ fn parse_prefix(text: &str) -> Option<u8> {
         && text.len() <= 2
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));
-    let prefix = text.parse::<u8>().ok().filter(|_| plain)?;
+    if !plain {
+        return None;
+    }
+    let prefix = text.bytes().fold(0u8, |value, digit| value * 10 + (digit - b'0'));
     (prefix <= 32).then_some(prefix)
 }
 
