@@ -138,7 +138,9 @@ fn parse_prefix(text: &str) -> Option<u8> {
     if !plain {
         return None;
     }
-    let prefix = text.bytes().fold(0u8, |value, digit| value * 10 + (digit - b'0'));
+    let prefix = text
+        .bytes()
+        .fold(0u8, |value, digit| value * 10 + (digit - b'0'));
     (prefix <= 32).then_some(prefix)
 }
 

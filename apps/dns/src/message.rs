@@ -73,10 +73,10 @@ impl Encoder<'_> {
     /// Overwrites octets already written.
     fn patch(&mut self, offset: usize, data: &[u8]) -> Result<(), Full> {
         let end = offset.checked_add(data.len()).ok_or(Full)?;
-        self.buffer
-            .get_mut(offset..end)
-            .ok_or(Full)?
-            .copy_from_slice(data);
+        let target = self.buffer.get_mut(offset..end).ok_or(Full)?;
+        for (to, from) in target.iter_mut().zip(data) {
+            *to = *from;
+        }
         Ok(())
     }
 }

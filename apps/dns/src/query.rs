@@ -153,7 +153,9 @@ impl<'a> Reader<'a> {
                     let slot = name.bytes.get_mut(name.len..end)?;
                     let (length, data) = slot.split_first_mut()?;
                     *length = byte;
-                    data.copy_from_slice(label);
+                    for (to, from) in data.iter_mut().zip(label) {
+                        *to = *from;
+                    }
                     name.len = end;
                     at += 1 + len;
                 }

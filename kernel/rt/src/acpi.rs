@@ -106,8 +106,10 @@ fn checksum_ok<M: PhysicalMemory>(
     let mut done = 0u32;
     while done < length {
         let n = (length - done).min(256) as usize;
-        memory.read(address + u64::from(done), &mut chunk[..n])?;
-        sum = chunk[..n].iter().fold(sum, |s, &b| s.wrapping_add(b));
+        // (`get_mut` over `[..n]`: n <= 256 always; no panic path in the image.)
+        let part = chunk.get_mut(..n).unwrap_or_default();
+        memory.read(address + u64::from(done), part)?;
+        sum = part.iter().fold(sum, |s, &b| s.wrapping_add(b));
         done += n as u32;
     }
     Ok(sum == 0)
@@ -205,7 +207,7 @@ pub fn find_power_off<M: PhysicalMemory>(
     let (_, fadt_length) = table(memory, fadt, "FADT")?;
     let mut f = [0u8; 276];
     let n = (fadt_length as usize).min(f.len());
-    memory.read(fadt, &mut f[..n])?;
+    memory.read(fadt, f.get_mut(..n).unwrap_or_default())?;
 
     let dsdt = if n >= 148 && u64_at(&f, 140) != 0 {
         u64_at(&f, 140)
@@ -260,14 +262,17 @@ fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>,
     let mut offset = 36u32;
     while offset < length {
         let n = (length - offset).min(window.len() as u32) as usize;
-        memory.read(dsdt + u64::from(offset), &mut window[..n])?;
+        memory.read(
+            dsdt + u64::from(offset),
+            window.get_mut(..n).unwrap_or_default(),
+        )?;
         for i in 0..n.saturating_sub(4) {
-            if &window[i..i + 4] != b"_S5_" {
+            if window.get(i..i + 4) != Some(b"_S5_") {
                 continue;
             }
-            let name_op = i >= 1
-                && (window[i - 1] == 0x08
-                    || (i >= 2 && window[i - 1] == b'\\' && window[i - 2] == 0x08));
+            let before = |back: usize| i.checked_sub(back).and_then(|at| window.get(at)).copied();
+            let name_op =
+                before(1) == Some(0x08) || (before(1) == Some(b'\\') && before(2) == Some(0x08));
             if !name_op || i + 5 >= n || window[i + 4] != 0x12 {
                 continue;
             }

@@ -362,7 +362,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
     fn send(&mut self, message: &[u8], deadline: u64) -> Result<(), ErrorKind> {
         let mut sent = 0;
         let result = loop {
-            match self.requests.write(&message[sent..]) {
+            match self.requests.write(message.get(sent..).unwrap_or_default()) {
                 Ok(0) => {}
                 Ok(written) => {
                     sent += written;
@@ -429,7 +429,9 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
             let have = self.incoming.len();
             if have < wanted {
                 self.incoming.resize(wanted, 0);
-                let read = self.replies.read(&mut self.incoming[have..]);
+                let read = self
+                    .replies
+                    .read(self.incoming.get_mut(have..).unwrap_or_default());
                 let read = read.map_err(|error| {
                     self.broken = true;
                     ErrorKind::Ring(error)
