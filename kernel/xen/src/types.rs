@@ -94,6 +94,17 @@ mod tests {
     }
 
     #[test]
+    fn decimal_numbers() {
+        assert_eq!(decimal(b"0"), Some(0));
+        assert_eq!(decimal(b"0042"), Some(42));
+        assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(decimal(b"18446744073709551616"), None);
+        for bad in [&b""[..], b"+1", b"-1", b" 1", b"1 ", b"1a", b"\xd9\xa4"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn truncated_keeps_whole_characters() {
         assert_eq!(truncated("abcdef", 3), "abc");
         assert_eq!(truncated("ab", 3), "ab");
@@ -110,6 +121,18 @@ mod tests {
         );
         assert_eq!(alloc::format!("{}", Quoted("é")), "\"\\xc3\\xa9\"");
     }
+}
+
+/// A plain decimal number: ASCII digits only (no sign, no spaces), at least one, no overflow.
+/// (Smaller in the image than `str::parse`, and stricter: `u64::from_str` takes a `+`.)
+pub fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &digit| {
+        let digit = char::from(digit).to_digit(10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
 }
 
 /// The first `max_chars` characters of `text`, to keep error messages short even for a hostile

@@ -97,9 +97,8 @@ impl XenbusState {
         if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        value
-            .parse::<u32>()
-            .ok()
+        crate::types::decimal(value.as_bytes())
+            .and_then(|raw| u32::try_from(raw).ok())
             .and_then(XenbusState::from_raw)
             .ok_or_else(invalid)
     }

@@ -302,7 +302,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
 
     fn read_u64_in(&mut self, tx: Option<TxId>, path: &str) -> Result<u64, Error> {
         let value = self.read_in(tx, path)?;
-        value.parse().map_err(|_| Error {
+        crate::types::decimal(value.as_bytes()).ok_or_else(|| Error {
             op: "read",
             path: path.into(),
             kind: ErrorKind::NotANumber(value),
