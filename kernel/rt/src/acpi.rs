@@ -273,11 +273,14 @@ fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>,
             let before = |back: usize| i.checked_sub(back).and_then(|at| window.get(at)).copied();
             let name_op =
                 before(1) == Some(0x08) || (before(1) == Some(b'\\') && before(2) == Some(0x08));
-            if !name_op || i + 5 >= n || window[i + 4] != 0x12 {
+            // PackageOp PkgLength NumElements FirstElement.
+            let (Some(&0x12), Some(&pkg_length)) = (window.get(i + 4), window.get(i + 5)) else {
+                continue;
+            };
+            if !name_op || i + 5 >= n {
                 continue;
             }
-            // PackageOp PkgLength NumElements FirstElement.
-            let pkg_length_bytes = usize::from(window[i + 5] >> 6);
+            let pkg_length_bytes = usize::from(pkg_length >> 6);
             let element = i + 5 + 1 + pkg_length_bytes + 1;
             let value = match window.get(element..element + 2) {
                 Some([0x0a, v]) => *v,
