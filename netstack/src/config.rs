@@ -15,7 +15,6 @@
 
 use alloc::string::String;
 use core::fmt;
-use core::str::FromStr;
 
 use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
 
@@ -108,7 +107,12 @@ impl fmt::Display for Config {
 }
 
 fn quoted(text: &str) -> String {
-    text.chars().take(MAX_QUOTED).collect()
+    // A prefix copied as one slice, not collected char by char: smaller code.
+    let end = text
+        .char_indices()
+        .nth(MAX_QUOTED)
+        .map_or(text.len(), |(at, _)| at);
+    String::from(text.get(..end).unwrap_or(text))
 }
 
 /// `ADDRESS/PREFIX`, e.g. `10.0.0.2/24`.
@@ -117,8 +121,7 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text, None),
     };
-    let address =
-        Ipv4Address::from_str(address).map_err(|_| Error::InvalidAddress(quoted(text)))?;
+    let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
     let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
     let prefix = parse_prefix(prefix).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
     let cidr = Ipv4Cidr::new(address, prefix);
@@ -132,7 +135,12 @@ fn parse_prefix(text: &str) -> Option<u8> {
         && text.len() <= 2
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));
-    let prefix = text.parse::<u8>().ok().filter(|_| plain)?;
+    if !plain {
+        return None;
+    }
+    let prefix = text
+        .bytes()
+        .fold(0u8, |value, digit| value * 10 + (digit - b'0'));
     (prefix <= 32).then_some(prefix)
 }
 
@@ -153,7 +161,39 @@ fn check_address(cidr: Ipv4Cidr) -> Result<(), Error> {
 }
 
 fn parse_gateway(text: &str) -> Result<Ipv4Address, Error> {
-    Ipv4Address::from_str(text).map_err(|_| Error::InvalidGateway(quoted(text)))
+    parse_ipv4(text).ok_or_else(|| Error::InvalidGateway(quoted(text)))
+}
+
+/// A dotted-quad IPv4 address: four decimal numbers from 0 to 255 without leading zeros,
+/// exactly what `core::net::Ipv4Addr::from_str` accepts (a test compares them), in a quarter
+/// of its code.
+fn parse_ipv4(text: &str) -> Option<Ipv4Address> {
+    let mut octets = [0u8; 4];
+    let mut index = 0;
+    let mut value: u16 = 0;
+    let mut digits = 0;
+    for byte in text.bytes().chain(core::iter::once(b'.')) {
+        match byte {
+            b'0'..=b'9' => {
+                if digits > 0 && value == 0 {
+                    return None; // a leading zero
+                }
+                value = value * 10 + u16::from(byte - b'0');
+                digits += 1;
+                if value > 255 {
+                    return None;
+                }
+            }
+            b'.' if digits > 0 => {
+                *octets.get_mut(index)? = value as u8;
+                index += 1;
+                value = 0;
+                digits = 0;
+            }
+            _ => return None,
+        }
+    }
+    (index == 4).then_some(Ipv4Address::from(octets))
 }
 
 /// The gateway must be another host on the interface's subnet.
@@ -172,6 +212,70 @@ fn check_gateway(address: Ipv4Cidr, gateway: Ipv4Address) -> Result<(), Error> {
 mod tests {
     use super::*;
     use std::string::ToString;
+
+    #[test]
+    fn ipv4_addresses_parse_as_core_parses_them() {
+        use core::str::FromStr;
+        use std::vec::Vec;
+        let mut cases: Vec<std::string::String> = [
+            "",
+            ".",
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1..2.3",
+            "01.2.3.4",
+            "1.2.3.04",
+            "00.1.2.3",
+            "1.2.3.4.5",
+            "1.2.3.-4",
+            "+1.2.3.4",
+            " 1.2.3.4",
+            "1.2.3.4 ",
+            "1.2.3.0x4",
+            "1000.2.3.4",
+            "10.0.0.2",
+            "1.2.3.٤",
+            "001.2.3.4",
+            "1.2.3.4/24",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string over a small alphabet up to length 7, then dotted quads of short numbers.
+        let alphabet = ['0', '1', '2', '5', '9', '.', 'a'];
+        let mut level = std::vec![std::string::String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for prefix in &level {
+                for c in alphabet {
+                    let mut s = prefix.clone();
+                    s.push(c);
+                    next.push(s);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            level = next;
+        }
+        for n in [
+            "0", "00", "1", "9", "10", "25", "99", "100", "199", "249", "255", "256", "300", "999",
+            "0255",
+        ] {
+            cases.push(std::format!("{n}.1.{n}.0"));
+            cases.push(std::format!("192.168.0.{n}"));
+        }
+        for case in &cases {
+            assert_eq!(
+                parse_ipv4(case),
+                Ipv4Address::from_str(case).ok(),
+                "{case:?}"
+            );
+        }
+    }
 
     fn parse(ip: Option<&str>, gw: Option<&str>) -> Result<Config, Error> {
         Config::from_lookup(

@@ -193,9 +193,13 @@ impl Executor {
             // spawned list guarantees (new tasks are placed only at the top of a turn).
             let task = {
                 let mut tasks = shared.tasks.borrow_mut();
-                match &tasks[index] {
-                    Some(task) if task.wake.woken.swap(false, Ordering::AcqRel) => {
-                        tasks[index].take()
+                match tasks.get_mut(index) {
+                    Some(slot @ Some(_))
+                        if slot
+                            .as_ref()
+                            .is_some_and(|task| task.wake.woken.swap(false, Ordering::AcqRel)) =>
+                    {
+                        slot.take()
                     }
                     _ => None,
                 }
@@ -204,7 +208,12 @@ impl Executor {
             let waker = Waker::from(task.wake.clone());
             match task.future.as_mut().poll(&mut Context::from_waker(&waker)) {
                 Poll::Ready(()) => {}
-                Poll::Pending => shared.tasks.borrow_mut()[index] = Some(task),
+                Poll::Pending => {
+                    // The slot is still there (tasks only grow); checked all the same.
+                    if let Some(slot) = shared.tasks.borrow_mut().get_mut(index) {
+                        *slot = Some(task);
+                    }
+                }
             }
         }
     }

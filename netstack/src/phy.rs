@@ -94,7 +94,7 @@ impl phy::TxToken for TxToken<'_> {
         if self.buffer.len() < len {
             self.buffer.resize(len, 0);
         }
-        let frame = &mut self.buffer[..len];
+        let frame = self.buffer.get_mut(..len).unwrap_or_default();
         let result = f(frame);
         // A full ring or a link that went down is counted by the driver; TCP retransmits and
         // DNS clients retry, as they would after a loss on the wire.

@@ -526,24 +526,28 @@ impl Future for Sleep {
         let this = &mut *self;
         let mut inner = this.stack.inner.borrow_mut();
         if inner.now >= this.deadline {
-            if let Some(slot) = this.slot.take() {
-                inner.timers[slot] = None;
+            if let Some(timer) = this.slot.take().and_then(|slot| inner.timers.get_mut(slot)) {
+                *timer = None;
             }
             return Poll::Ready(());
         }
         let entry = Some((this.deadline, Some(cx.waker().clone())));
-        match this.slot {
-            Some(slot) => inner.timers[slot] = entry,
-            None => {
-                let slot = match inner.timers.iter().position(Option::is_none) {
-                    Some(free) => free,
-                    None => {
-                        inner.timers.push(None);
-                        inner.timers.len() - 1
+        // (Checked indexing throughout: a slot is always in range, and the image is smaller
+        // without the panic paths.)
+        if let Some(timer) = this.slot.and_then(|slot| inner.timers.get_mut(slot)) {
+            *timer = entry;
+        } else {
+            match inner.timers.iter().position(Option::is_none) {
+                Some(free) => {
+                    if let Some(timer) = inner.timers.get_mut(free) {
+                        *timer = entry;
                     }
-                };
-                inner.timers[slot] = entry;
-                this.slot = Some(slot);
+                    this.slot = Some(free);
+                }
+                None => {
+                    this.slot = Some(inner.timers.len());
+                    inner.timers.push(entry);
+                }
             }
         }
         Poll::Pending
@@ -552,8 +556,10 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let Some(slot) = self.slot.take() {
-            self.stack.inner.borrow_mut().timers[slot] = None;
+        if let Some(slot) = self.slot.take()
+            && let Some(timer) = self.stack.inner.borrow_mut().timers.get_mut(slot)
+        {
+            *timer = None;
         }
     }
 }

@@ -295,7 +295,7 @@ impl TcpStream {
     async fn write_all_shared(&self, mut data: &[u8]) -> Result<(), Error> {
         while !data.is_empty() {
             let written = self.write_shared(data).await?;
-            data = &data[written..];
+            data = data.get(written..).unwrap_or_default();
         }
         Ok(())
     }

@@ -10,9 +10,10 @@
 //! - `server` (feature `server`, on by default): the UDP/TCP server over the Xenolith network
 //!   stack, and DNS over TLS given a TLS acceptor — shared by the `dns` and `dns-tls` images.
 //!
-//! The wire format goes through hickory-proto's low-level codec ([`BinDecoder`], [`BinEncoder`],
-//! [`Header`], [`Name`]), not its `Message`/`RData` layer: the compiled zone keeps RDATA in wire
-//! form, so no per-type RDATA codec is needed in the image (see `query` and `message`).
+//! The wire format is read and written by small checked codecs of its own (`query`,
+//! `message`), not hickory-proto's `Message`/`RData` layer: the compiled zone keeps RDATA in
+//! wire form, so no per-type RDATA codec is needed in the image. (The tests check both against
+//! hickory-proto, and the answers against Knot DNS.)
 //!
 //! Behaviour, in RFC terms (module `resolve` has the details and the reasons):
 //! authoritative answers with AA; CNAME chains followed inside the zone (at most 5, loop-safe);
@@ -53,11 +54,6 @@
 //! assert_eq!(&out[len - 4..], &[192, 0, 2, 1]);
 //! # Ok::<(), dns::compiled::BuildError>(())
 //! ```
-//!
-//! [`BinDecoder`]: hickory_proto::serialize::binary::BinDecoder
-//! [`BinEncoder`]: hickory_proto::serialize::binary::BinEncoder
-//! [`Header`]: hickory_proto::op::Header
-//! [`Name`]: hickory_proto::rr::Name
 #![no_std]
 #![forbid(unsafe_code)]
 

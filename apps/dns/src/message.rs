@@ -1,7 +1,8 @@
-//! Writing a response (RFC 1035 §4.1) with hickory-proto's [`BinEncoder`]: header, question,
-//! the planned sections, EDNS(0), name compression and truncation.
+//! Writing a response (RFC 1035 §4.1): header, question, the planned sections, EDNS(0), name
+//! compression and truncation. (A small bounded writer of its own: hickory-proto's
+//! `BinEncoder` and `Header`, used before, cost about 1 KB more in the image.)
 //!
-//! - **Header** (hickory's [`Header`]): QR set, ID and opcode copied, RD copied; CD, AD and RA
+//! - **Header**: QR set, ID and opcode copied, RD copied; CD, AD and RA
 //!   clear (the server is neither a resolver nor DNSSEC-aware; Knot also clears CD).
 //! - **Compression** (RFC 1035 §4.1.4): every name written in full registers its suffixes
 //!   (RDATA names of SRV and DNAME included); later names (owners, and names inside the RDATA
@@ -9,7 +10,7 @@
 //!   Knot does. An owner equal to the question's name
 //!   therefore points at the question and shows the client's spelling. At most
 //!   [`MAX_SUFFIXES`] suffixes are remembered, which bounds the work per response.
-//! - **Size**: the encoder's maximum size is the limit (512 without EDNS, the requestor's
+//! - **Size**: the writer's maximum size is the limit (512 without EDNS, the requestor's
 //!   payload size capped at [`OUR_PAYLOAD`] with it, 65535 over TCP), less room kept for the
 //!   OPT record. When the answer or authority section, or required glue, does not fit, the
 //!   response is truncated as Knot does: header and question (and OPT) with TC set and empty
@@ -17,9 +18,6 @@
 //!   records that do not fit are left out without TC (RFC 2181 §9).
 
 use alloc::vec::Vec;
-
-use hickory_proto::op::{Header, HeaderCounts, MessageType, Metadata, OpCode, ResponseCode};
-use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
 use crate::Rcode;
 use crate::compiled::name::{self, Labels};
@@ -37,14 +35,59 @@ pub const MAX_SUFFIXES: usize = 128;
 /// Octets of our OPT record (root owner, no options).
 const OPT_LEN: u16 = 11;
 
-/// The message did not fit (or, defensively, an impossible encoder error).
+/// The message did not fit (or, defensively, an impossible offset).
 #[derive(Debug)]
 pub(crate) struct Full;
 
-impl From<hickory_proto::ProtoError> for Full {
-    fn from(_: hickory_proto::ProtoError) -> Full {
-        Full
+/// Appends to the caller's buffer, never past `max_size` octets in all.
+struct Encoder<'a> {
+    buffer: &'a mut Vec<u8>,
+    max_size: usize,
+}
+
+impl Encoder<'_> {
+    fn offset(&self) -> usize {
+        self.buffer.len()
     }
+
+    fn emit_vec(&mut self, data: &[u8]) -> Result<(), Full> {
+        if self.buffer.len() + data.len() > self.max_size {
+            return Err(Full);
+        }
+        self.buffer.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn emit(&mut self, byte: u8) -> Result<(), Full> {
+        self.emit_vec(&[byte])
+    }
+
+    fn emit_u16(&mut self, value: u16) -> Result<(), Full> {
+        self.emit_vec(&value.to_be_bytes())
+    }
+
+    fn emit_u32(&mut self, value: u32) -> Result<(), Full> {
+        self.emit_vec(&value.to_be_bytes())
+    }
+
+    /// Overwrites octets already written.
+    fn patch(&mut self, offset: usize, data: &[u8]) -> Result<(), Full> {
+        let end = offset.checked_add(data.len()).ok_or(Full)?;
+        let target = self.buffer.get_mut(offset..end).ok_or(Full)?;
+        for (to, from) in target.iter_mut().zip(data) {
+            *to = *from;
+        }
+        Ok(())
+    }
+}
+
+/// The header's section counts.
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    queries: u16,
+    answers: u16,
+    authorities: u16,
+    additionals: u16,
 }
 
 /// A point to return to.
@@ -56,7 +99,7 @@ struct Mark {
 
 /// A response being written into the caller's buffer.
 struct Writer<'a, 'n> {
-    encoder: BinEncoder<'a>,
+    encoder: Encoder<'a>,
     /// Names (suffixes) written in full so far, and where.
     suffixes: Vec<(u16, &'n [u8])>,
 }
@@ -70,17 +113,8 @@ impl<'a, 'n> Writer<'a, 'n> {
     }
 
     fn rollback(&mut self, mark: Mark) {
-        self.encoder.set_offset(mark.offset);
-        self.encoder.trim();
+        self.encoder.buffer.truncate(mark.offset);
         self.suffixes.truncate(mark.suffixes);
-    }
-
-    fn header(&mut self, header: &Header) -> Result<(), Full> {
-        let end = self.encoder.offset();
-        self.encoder.set_offset(0);
-        let result = header.emit(&mut self.encoder);
-        self.encoder.set_offset(end.max(12));
-        Ok(result?)
     }
 
     /// Writes a name, compressed if `compress` and an equal suffix was written before.
@@ -95,7 +129,7 @@ impl<'a, 'n> Writer<'a, 'n> {
                     .iter()
                     .find(|(_, s)| s.len() == rest.len() && name::eq(s, rest))
             {
-                return Ok(self.encoder.emit_u16(0xc000 | pointer)?);
+                return self.encoder.emit_u16(0xc000 | pointer);
             }
             let offset = self.encoder.offset();
             if offset < 0x4000 && self.suffixes.len() < MAX_SUFFIXES {
@@ -104,13 +138,13 @@ impl<'a, 'n> Writer<'a, 'n> {
             let len = usize::from(*rest.first().ok_or(Full)?);
             self.encoder.emit_vec(rest.get(..1 + len).ok_or(Full)?)?;
         }
-        Ok(self.encoder.emit(0)?)
+        self.encoder.emit(0)
     }
 
     fn question(&mut self, question: &'n Question) -> Result<(), Full> {
         self.name(question.name.wire(), false)?;
         self.encoder.emit_u16(question.qtype)?;
-        Ok(self.encoder.emit_u16(question.qclass)?)
+        self.encoder.emit_u16(question.qclass)
     }
 
     /// One resource record; RDATA names of the RFC 1035 types are compressed.
@@ -146,10 +180,7 @@ impl<'a, 'n> Writer<'a, 'n> {
         }
         let end = self.encoder.offset();
         let length = u16::try_from(end - start).map_err(|_| Full)?;
-        self.encoder.set_offset(length_at);
-        let result = self.encoder.emit_u16(length);
-        self.encoder.set_offset(end);
-        Ok(result?)
+        self.encoder.patch(length_at, &length.to_be_bytes())
     }
 
     /// The OPT record of the response (RFC 6891 §6.1.2): our payload size, the upper bits
@@ -161,7 +192,7 @@ impl<'a, 'n> Writer<'a, 'n> {
         let extended = u32::from((rcode.code() >> 4) as u8) << 24;
         let dnssec_ok = if edns.dnssec_ok { 0x8000 } else { 0 };
         self.encoder.emit_u32(extended | dnssec_ok)?;
-        Ok(self.encoder.emit_u16(0)?)
+        self.encoder.emit_u16(0)
     }
 }
 
@@ -192,14 +223,16 @@ pub(crate) fn write(
 ) -> Result<Written, Full> {
     out.clear();
     let qname = question.map_or(&[0u8][..], |q| q.name.wire());
+    let opt_room = if edns.is_some() { OPT_LEN } else { 0 };
     let mut writer = Writer {
-        encoder: BinEncoder::new(out),
+        encoder: Encoder {
+            buffer: out,
+            max_size: usize::from(limit.saturating_sub(opt_room)),
+        },
         suffixes: Vec::new(),
     };
-    let opt_room = if edns.is_some() { OPT_LEN } else { 0 };
-    writer.encoder.set_max_size(limit.saturating_sub(opt_room));
     writer.encoder.emit_vec(&[0; 12])?;
-    let mut counts = HeaderCounts::default();
+    let mut counts = Counts::default();
     if let Some(question) = question {
         writer.question(question)?;
         counts.queries = 1;
@@ -229,22 +262,34 @@ pub(crate) fn write(
     }
     if truncated {
         writer.rollback(after_question);
-        counts = HeaderCounts {
+        counts = Counts {
             queries: counts.queries,
-            ..HeaderCounts::default()
+            ..Counts::default()
         };
     }
-    writer.encoder.set_max_size(limit);
+    writer.encoder.max_size = usize::from(limit);
     if let Some(edns) = edns {
         writer.opt(edns, plan.rcode)?;
         counts.additionals += 1;
     }
-    let mut metadata = Metadata::new(head.id, MessageType::Response, OpCode::from_u8(head.opcode));
-    metadata.authoritative = plan.authoritative;
-    metadata.truncation = truncated;
-    metadata.recursion_desired = head.recursion_desired;
-    metadata.response_code = ResponseCode::from_low((plan.rcode.code() & 0xf) as u8);
-    writer.header(&Header { metadata, counts })?;
+    // QR, opcode, AA, TC, RD; then RA, Z, AD and CD clear and the low four bits of the rcode.
+    let flags = 0x80
+        | (head.opcode & 0x0f) << 3
+        | u8::from(plan.authoritative) << 2
+        | u8::from(truncated) << 1
+        | u8::from(head.recursion_desired);
+    let [id_hi, id_lo] = head.id.to_be_bytes();
+    let [qd_hi, qd_lo] = counts.queries.to_be_bytes();
+    let [an_hi, an_lo] = counts.answers.to_be_bytes();
+    let [ns_hi, ns_lo] = counts.authorities.to_be_bytes();
+    let [ar_hi, ar_lo] = counts.additionals.to_be_bytes();
+    let rcode = (plan.rcode.code() & 0x0f) as u8;
+    writer.encoder.patch(
+        0,
+        &[
+            id_hi, id_lo, flags, rcode, qd_hi, qd_lo, an_hi, an_lo, ns_hi, ns_lo, ar_hi, ar_lo,
+        ],
+    )?;
     let len = writer.encoder.offset();
     Ok(Written { len, truncated })
 }

@@ -346,13 +346,23 @@ impl<'a> Loader<'a> {
     }
 
     fn u16(&mut self) -> Result<u16, LoadError> {
-        let b = self.take(2)?;
-        Ok(u16::from_be_bytes([b[0], b[1]]))
+        self.array().map(u16::from_be_bytes)
     }
 
     fn u32(&mut self) -> Result<u32, LoadError> {
-        let b = self.take(4)?;
-        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        self.array().map(u32::from_be_bytes)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], LoadError> {
+        let at = self.pos;
+        self.take(N)?
+            .try_into()
+            .map_err(|_| malformed(at, "a field runs past the end"))
+    }
+
+    /// The octets of a range that [`Loader::name`] returned (checked: no panic path).
+    fn bytes_of(&self, range: &Range<usize>) -> &'a [u8] {
+        self.bytes.get(range.clone()).unwrap_or(&[])
     }
 
     fn take(&mut self, len: usize) -> Result<&'a [u8], LoadError> {
@@ -432,7 +442,7 @@ impl<'a> Loader<'a> {
     /// One zone, ending at `end`.
     fn zone(&mut self, end: usize) -> Result<(), LoadError> {
         let apex = self.name()?;
-        let apex_bytes = &self.bytes[apex.clone()];
+        let apex_bytes = self.bytes_of(&apex);
         let invalid = |what| LoadError::Invalid {
             zone: name::to_text(apex_bytes),
             what,
@@ -453,7 +463,7 @@ impl<'a> Loader<'a> {
         let mut previous: Option<Range<usize>> = None;
         for _ in 0..node_count {
             let owner = self.name()?;
-            let owner_bytes = &self.bytes[owner.clone()];
+            let owner_bytes = self.bytes_of(&owner);
             let owner_at = owner.start;
             match &previous {
                 None if !name::eq(owner_bytes, apex_bytes) => {
@@ -463,7 +473,7 @@ impl<'a> Loader<'a> {
                     ));
                 }
                 Some(prev)
-                    if name::cmp_canonical(&self.bytes[prev.clone()], owner_bytes)
+                    if name::cmp_canonical(self.bytes_of(prev), owner_bytes)
                         != core::cmp::Ordering::Less =>
                 {
                     return Err(malformed(
@@ -478,7 +488,7 @@ impl<'a> Loader<'a> {
             }
             if dname_owner
                 .as_ref()
-                .is_some_and(|d| name::is_below(owner_bytes, &self.bytes[d.clone()]))
+                .is_some_and(|d| name::is_below(owner_bytes, self.bytes_of(d)))
             {
                 return Err(invalid("a name exists below a DNAME"));
             }
@@ -555,7 +565,10 @@ impl<'a> Loader<'a> {
                 return Err(invalid("a CNAME shares its name with other data"));
             }
             if at_apex
-                && !self.rrsets[first_rrset..]
+                && !self
+                    .rrsets
+                    .get(first_rrset..)
+                    .unwrap_or(&[])
                     .iter()
                     .any(|r| r.rtype == rtype::NS)
             {
@@ -592,6 +605,8 @@ impl<'a> Loader<'a> {
 /// library's sort, but a few hundred bytes of code instead of its 4 KB (the image budget).
 fn heapsort<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     let mut sift_down = |items: &mut [T], mut node: usize, end: usize| loop {
+        // (Lets the compiler drop the bounds checks below.)
+        let end = end.min(items.len());
         let mut child = 2 * node + 1;
         if child >= end {
             break;

@@ -83,8 +83,13 @@ fn read<M: PhysicalMemory, const N: usize>(memory: &M, address: u64) -> Result<[
     Ok(b)
 }
 
+/// The little-endian `u32` at `at` (0 past the end, which the fixed-size callers never reach;
+/// no panic path in the image).
 fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    match b.get(at..at + 4) {
+        Some(&[b0, b1, b2, b3]) => u32::from_le_bytes([b0, b1, b2, b3]),
+        _ => 0,
+    }
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -101,8 +106,10 @@ fn checksum_ok<M: PhysicalMemory>(
     let mut done = 0u32;
     while done < length {
         let n = (length - done).min(256) as usize;
-        memory.read(address + u64::from(done), &mut chunk[..n])?;
-        sum = chunk[..n].iter().fold(sum, |s, &b| s.wrapping_add(b));
+        // (`get_mut` over `[..n]`: n <= 256 always; no panic path in the image.)
+        let part = chunk.get_mut(..n).unwrap_or_default();
+        memory.read(address + u64::from(done), part)?;
+        sum = part.iter().fold(sum, |s, &b| s.wrapping_add(b));
         done += n as u32;
     }
     Ok(sum == 0)
@@ -200,7 +207,7 @@ pub fn find_power_off<M: PhysicalMemory>(
     let (_, fadt_length) = table(memory, fadt, "FADT")?;
     let mut f = [0u8; 276];
     let n = (fadt_length as usize).min(f.len());
-    memory.read(fadt, &mut f[..n])?;
+    memory.read(fadt, f.get_mut(..n).unwrap_or_default())?;
 
     let dsdt = if n >= 148 && u64_at(&f, 140) != 0 {
         u64_at(&f, 140)
@@ -255,19 +262,25 @@ fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>,
     let mut offset = 36u32;
     while offset < length {
         let n = (length - offset).min(window.len() as u32) as usize;
-        memory.read(dsdt + u64::from(offset), &mut window[..n])?;
+        memory.read(
+            dsdt + u64::from(offset),
+            window.get_mut(..n).unwrap_or_default(),
+        )?;
         for i in 0..n.saturating_sub(4) {
-            if &window[i..i + 4] != b"_S5_" {
+            if window.get(i..i + 4) != Some(b"_S5_") {
                 continue;
             }
-            let name_op = i >= 1
-                && (window[i - 1] == 0x08
-                    || (i >= 2 && window[i - 1] == b'\\' && window[i - 2] == 0x08));
-            if !name_op || i + 5 >= n || window[i + 4] != 0x12 {
-                continue;
-            }
+            let before = |back: usize| i.checked_sub(back).and_then(|at| window.get(at)).copied();
+            let name_op =
+                before(1) == Some(0x08) || (before(1) == Some(b'\\') && before(2) == Some(0x08));
             // PackageOp PkgLength NumElements FirstElement.
-            let pkg_length_bytes = usize::from(window[i + 5] >> 6);
+            let (Some(&0x12), Some(&pkg_length)) = (window.get(i + 4), window.get(i + 5)) else {
+                continue;
+            };
+            if !name_op || i + 5 >= n {
+                continue;
+            }
+            let pkg_length_bytes = usize::from(pkg_length >> 6);
             let element = i + 5 + 1 + pkg_length_bytes + 1;
             let value = match window.get(element..element + 2) {
                 Some([0x0a, v]) => *v,

@@ -157,8 +157,13 @@ fn check_reach(address: u64, len: u64, what: &'static str) -> Result<(), BootErr
     }
 }
 
+/// The little-endian `u32` at `at` (0 past the end, which the fixed-size callers never reach;
+/// no panic path in the image).
 fn u32_at(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+    match b.get(at..at + 4) {
+        Some(&[b0, b1, b2, b3]) => u32::from_le_bytes([b0, b1, b2, b3]),
+        _ => 0,
+    }
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {

@@ -59,25 +59,28 @@ impl<'a> Iterator for Words<'a> {
     type Item = Word<'a>;
 
     fn next(&mut self) -> Option<Word<'a>> {
-        let text = self.rest.trim_start_matches([' ', '\t', '\n', '\r']);
+        // Bytes, not chars: the separators and quotes are ASCII, and an ASCII byte is never
+        // part of a multi-byte character, so every position found is a char boundary. (The
+        // char-based version was twice the code.)
+        let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+        let start = self.rest.bytes().position(|b| !space(&b));
+        let text = start.and_then(|start| self.rest.get(start..)).unwrap_or("");
         if text.is_empty() {
             self.rest = text;
             return None;
         }
-        // A word ends at the first blank outside double quotes.
+        // A word ends at unquoted white space.
         let mut in_quotes = false;
-        let mut end = text.len();
-        for (i, c) in text.char_indices() {
-            match c {
-                '"' => in_quotes = !in_quotes,
-                ' ' | '\t' | '\n' | '\r' if !in_quotes => {
-                    end = i;
-                    break;
+        let end = text
+            .bytes()
+            .position(|b| {
+                if b == b'"' {
+                    in_quotes = !in_quotes;
                 }
-                _ => {}
-            }
-        }
-        let (word, rest) = text.split_at(end);
+                !in_quotes && space(&b)
+            })
+            .unwrap_or(text.len());
+        let (word, rest) = text.split_at_checked(end).unwrap_or((text, ""));
         self.rest = rest;
         Some(match word.split_once('=') {
             Some((key, value)) => {

@@ -74,9 +74,10 @@ impl fmt::Write for Console {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let mut rest = s.as_bytes();
         while let Some(i) = rest.iter().position(|&b| b == b'\n') {
-            self.write_raw(&rest[..i]);
+            let (line, newline) = rest.split_at_checked(i).unwrap_or((rest, &[]));
+            self.write_raw(line);
             self.write_raw(b"\r\n");
-            rest = &rest[i + 1..];
+            rest = newline.get(1..).unwrap_or_default();
         }
         self.write_raw(rest);
         Ok(())

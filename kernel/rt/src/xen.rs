@@ -163,7 +163,7 @@ fn handle_control(
     };
     // Acknowledge by clearing the key, as the toolstack expects.
     store.write(CONTROL_SHUTDOWN, "")?;
-    log::info!("the toolstack asked for {request:?} through control/shutdown");
+    log::info!("the toolstack asked for {value} through control/shutdown");
     Ok(Some(request))
 }
 
@@ -201,9 +201,12 @@ pub fn poll_watches() -> Result<(), xenstore::Error> {
 
 /// The oldest queued watch event for `token`.
 pub fn take_watch(token: &str) -> Option<xenstore::WatchEvent> {
-    let mut queue = WATCH_EVENTS.lock();
-    let index = queue.iter().position(|e| e.token == token)?;
-    Some(queue.remove(index))
+    // `extract_if` stops at the first match and keeps the rest in order; unlike
+    // `position` + `remove` it has no panic path (and its message) in the image.
+    WATCH_EVENTS
+        .lock()
+        .extract_if(.., |e| e.token == token)
+        .next()
 }
 
 /// Checks, without blocking, whether the toolstack asked to shut down (`xl shutdown`,

@@ -352,12 +352,10 @@ impl<R: Registers + Clone> NetDevice for VirtioNet<R> {
                     None
                 }
                 Some(len) if len == 0 || len > buffer.len() => None,
-                Some(len) => {
-                    self.rx
-                        .buffers
-                        .read_bytes(offset + NET_HEADER_LEN, &mut buffer[..len]);
-                    Some(len)
-                }
+                Some(len) => buffer.get_mut(..len).map(|frame| {
+                    self.rx.buffers.read_bytes(offset + NET_HEADER_LEN, frame);
+                    len
+                }),
             };
             let address = self.rx.buffer_address(&used.descriptor);
             self.rx.queue.submit(

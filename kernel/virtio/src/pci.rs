@@ -490,7 +490,9 @@ fn read_bars(pci: &impl PciConfig, bdf: Bdf) -> [Bar; 6] {
         let (address, mask) = if is_64_bit {
             let high = pci.read32(bdf, register + 4);
             let high_mask = u64::from(size_mask(register + 4, high));
-            bars[index + 1] = Bar::Invalid;
+            if let Some(upper) = bars.get_mut(index + 1) {
+                *upper = Bar::Invalid;
+            }
             (
                 u64::from(high) << 32 | u64::from(low & !0xf),
                 high_mask << 32 | low_mask,

@@ -252,8 +252,8 @@ impl Virtqueue {
     /// Takes a free descriptor.
     pub fn take_free(&mut self) -> Option<Descriptor> {
         self.free_len = self.free_len.checked_sub(1)?;
-        let id = self.free[usize::from(self.free_len)];
-        self.states[usize::from(id)] = State::Driver;
+        let id = self.free[index_of(self.free_len)];
+        self.states[index_of(id)] = State::Driver;
         Some(Descriptor { id })
     }
 
@@ -263,8 +263,8 @@ impl Virtqueue {
         if !self.owned_by_driver(id) {
             return;
         }
-        self.states[usize::from(id)] = State::Free;
-        self.free[usize::from(self.free_len)] = id;
+        self.states[index_of(id)] = State::Free;
+        self.free[index_of(self.free_len)] = id;
         self.free_len += 1;
     }
 
@@ -292,7 +292,7 @@ impl Virtqueue {
             Ordering::Relaxed,
         );
         self.avail_ids[slot] = id;
-        self.states[usize::from(id)] = State::Submitted {
+        self.states[index_of(id)] = State::Submitted {
             capacity: len,
             direction,
         };
@@ -308,7 +308,7 @@ impl Virtqueue {
             return Notify { needed: false };
         }
         for i in 0..new.wrapping_sub(old) {
-            let id = usize::from(self.avail_ids[self.slot(old.wrapping_add(i))]);
+            let id = index_of(self.avail_ids[self.slot(old.wrapping_add(i))]);
             if let State::Submitted {
                 capacity,
                 direction,
@@ -387,7 +387,7 @@ impl Virtqueue {
         let State::Device {
             capacity,
             direction,
-        } = self.states[usize::from(id)]
+        } = self.states[index_of(id)]
         else {
             return Some(Err(Error::UsedIdNotInFlight {
                 queue: self.index,
@@ -395,7 +395,7 @@ impl Virtqueue {
             }));
         };
         self.in_device -= 1;
-        self.states[usize::from(id)] = State::Driver;
+        self.states[index_of(id)] = State::Driver;
         let descriptor = Descriptor { id };
         match direction {
             Direction::DeviceReads => Some(Ok(Used { descriptor, len: 0 })),
@@ -428,15 +428,22 @@ impl Virtqueue {
 
     /// Whether `id` is out as a token (a token from another queue is not).
     fn owned_by_driver(&self, id: u16) -> bool {
-        let owned = id < self.size && self.states[usize::from(id)] == State::Driver;
+        let owned = id < self.size && self.states[index_of(id)] == State::Driver;
         debug_assert!(owned, "descriptor {id} is not held by the driver");
         owned
     }
 
     /// The ring slot of free-running index `index`.
     fn slot(&self, index: u16) -> usize {
-        usize::from(index & (self.size - 1))
+        index_of(index & (self.size - 1))
     }
+}
+
+/// The index of descriptor id, free-list position or ring slot `value` in the per-descriptor
+/// arrays. Each is below the queue size, at most [`MAX_QUEUE_SIZE`] (a power of two), so the
+/// remainder changes nothing: it only lets the compiler drop the bounds checks (smaller image).
+fn index_of(value: u16) -> usize {
+    usize::from(value) % usize::from(MAX_QUEUE_SIZE)
 }
 
 #[cfg(test)]

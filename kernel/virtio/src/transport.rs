@@ -110,12 +110,15 @@ impl<R: Registers + Clone> Transport<R> {
                 return Err(failed);
             }
             let registers = platform.map_device(start, len as usize).ok_or(failed)?;
-            mapped[usize::from(bar)] = Some((start, registers));
+            if let Some(slot) = mapped.get_mut(usize::from(bar)) {
+                *slot = Some((start, registers));
+            }
         }
         let window = |structure: Structure| {
             // Every structure's BAR was mapped above.
-            mapped[usize::from(structure.bar)]
-                .as_ref()
+            mapped
+                .get(usize::from(structure.bar))
+                .and_then(Option::as_ref)
                 .map(|(start, registers)| Window {
                     registers: registers.clone(),
                     base: (structure.address - start) as usize,

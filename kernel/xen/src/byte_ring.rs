@@ -192,7 +192,8 @@ impl ByteRing<Producer> {
         // the bytes we are about to overwrite until it has published that index.
         mb();
         let (offset, until_end) = self.slot(prod);
-        let (first, second) = data[..len].split_at(len.min(until_end));
+        let data = data.get(..len).unwrap_or_default();
+        let (first, second) = data.split_at_checked(until_end).unwrap_or((data, &[]));
         self.memory.write_bytes(offset, first);
         self.memory.write_bytes(self.layout.data, second);
         // The other side must not see the new producer index before the data.

@@ -56,7 +56,7 @@ impl<'a, H: Hypervisor> PvConsole<'a, H> {
             .saturating_add(Self::WRITE_TIMEOUT_NS);
         let mut written = 0;
         while written < bytes.len() {
-            match self.output.write(&bytes[written..]) {
+            match self.output.write(bytes.get(written..).unwrap_or_default()) {
                 Ok(0) => {
                     if self.stalled || self.hypervisor.now_ns() >= deadline {
                         self.stalled = true;

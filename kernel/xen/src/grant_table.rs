@@ -123,7 +123,7 @@ impl FreeList {
         if let Some(last) = links.last_mut() {
             *last = Self::END;
         }
-        for link in &mut links[..first as usize] {
+        for link in links.iter_mut().take(first as usize) {
             *link = Self::GRANTED;
         }
         let head = if first < entries { first } else { Self::END };
@@ -140,8 +140,10 @@ impl FreeList {
             return Err(Error::Exhausted);
         }
         let r = self.head;
-        self.head = self.links[r as usize];
-        self.links[r as usize] = Self::GRANTED;
+        // The head is always a valid index or END (checked above); `get_mut` only keeps the
+        // panic path out of the image.
+        let link = self.links.get_mut(r as usize).ok_or(Error::Exhausted)?;
+        self.head = core::mem::replace(link, Self::GRANTED);
         self.free -= 1;
         Ok(GrantRef(r))
     }
@@ -161,7 +163,8 @@ impl FreeList {
     /// Puts `r` back on the list.
     fn free(&mut self, r: GrantRef) -> Result<(), Error> {
         let index = self.check_granted(r)?;
-        self.links[index] = self.head;
+        let link = self.links.get_mut(index).ok_or(Error::OutOfRange(r))?;
+        *link = self.head;
         self.head = r.0;
         self.free += 1;
         Ok(())

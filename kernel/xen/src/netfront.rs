@@ -163,8 +163,9 @@ impl fmt::Display for Error {
             Error::Xenbus(error) => write!(f, "{error}"),
             Error::InvalidMac { path, value } => write!(
                 f,
-                "{path} = {value:?} is not a unicast MAC address like 00:16:3e:00:00:01: \
-                 fix the vif's mac= setting"
+                "{path} = {} is not a unicast MAC address like 00:16:3e:00:00:01: \
+                 fix the vif's mac= setting",
+                crate::types::Quoted(value)
             ),
             Error::MissingBackendFeature { path } => write!(
                 f,
@@ -245,7 +246,12 @@ impl fmt::Display for Violation {
                 )
             }
             Violation::TxUnexpectedStatus { id, status } => {
-                write!(f, "TX response for id {id} with status {status}")
+                // As i32: the image then needs no separate i16 formatting code.
+                write!(
+                    f,
+                    "TX response for id {id} with status {}",
+                    i32::from(status)
+                )
             }
             Violation::TxLostBuffers { count } => write!(
                 f,
@@ -417,7 +423,7 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
         let value = store.read(&mac_path)?;
         let mac = parse_mac(&value).ok_or_else(|| Error::InvalidMac {
             path: mac_path,
-            value: value.chars().take(64).collect(),
+            value: crate::types::truncated(&value, 64),
         })?;
         let deadline = hypervisor.now_ns().saturating_add(CONNECT_TIMEOUT_NS);
 
@@ -883,10 +889,15 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
 
     /// Writes a request for `buffer` in the next RX slot (published by `flush`).
     fn repost_rx(&mut self, buffer: u16) {
+        // Ids are ours and in range; checked all the same (no panic path in the image).
+        let Some(gref) = self.rx_buffers.get(buffer as usize).map(|b| b.gref.0) else {
+            self.stats.errors += 1;
+            return;
+        };
         let request = netif_rx_request {
             id: buffer,
             pad: 0,
-            gref: self.rx_buffers[buffer as usize].gref.0,
+            gref,
         };
         if self.rx.push_request(request).is_err() {
             // Cannot happen: the response just taken freed a slot.
@@ -894,7 +905,9 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
             return;
         }
         let slot = (self.rx_req_index & (self.rx.size() - 1)) as usize;
-        self.rx_posted[slot] = buffer;
+        if let Some(posted) = self.rx_posted.get_mut(slot) {
+            *posted = buffer;
+        }
         self.rx_req_index = self.rx_req_index.wrapping_add(1);
         self.rx_unpushed = true;
     }
@@ -968,12 +981,15 @@ impl<H: Hypervisor> NetDevice for Netfront<'_, H> {
             };
             let slot = (self.rx_rsp_index & (self.rx.size() - 1)) as usize;
             self.rx_rsp_index = self.rx_rsp_index.wrapping_add(1);
-            let posted = self.rx_posted[slot];
-            let frame = self.check_rx(response, posted, buffer.len());
-            if let Some((offset, len)) = frame {
-                self.rx_buffers[posted as usize]
-                    .memory
-                    .read_bytes(offset, &mut buffer[..len]);
+            let posted = self.rx_posted.get(slot).copied().unwrap_or(u16::MAX);
+            let mut frame = self.check_rx(response, posted, buffer.len());
+            // `check_rx` vouched for the buffer and the length; checked again without panics.
+            match (frame, self.rx_buffers.get(posted as usize)) {
+                (Some((offset, len)), Some(rx)) if len <= buffer.len() => {
+                    rx.memory
+                        .read_bytes(offset, buffer.get_mut(..len).unwrap_or_default());
+                }
+                _ => frame = None,
             }
             self.repost_rx(posted);
             if let Some((_, len)) = frame {
@@ -1001,7 +1017,10 @@ impl<H: Hypervisor> NetDevice for Netfront<'_, H> {
             self.stats.tx_dropped += 1;
             return false;
         };
-        let buffer = &mut self.tx_buffers[id as usize];
+        let Some(buffer) = self.tx_buffers.get_mut(id as usize) else {
+            self.stats.tx_dropped += 1;
+            return false;
+        };
         buffer.memory.write_bytes(0, frame);
         let request = netif_tx_request {
             gref: buffer.gref.0,

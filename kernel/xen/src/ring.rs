@@ -292,22 +292,25 @@ impl<Req: ToBytes, Rsp: FromBytes> FrontRing<Req, Rsp> {
     }
 }
 
-/// The little-endian `u16` at `at`.
+/// The little-endian `u16` at `at` (0 past the end, which the fixed-size callers never reach;
+/// no panic path in the image).
 fn u16_at(bytes: &[u8], at: usize) -> u16 {
-    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+    match bytes.get(at..at + 2) {
+        Some(&[lo, hi]) => u16::from_le_bytes([lo, hi]),
+        _ => 0,
+    }
 }
 
 impl ToBytes for netif_tx_request {
     type Bytes = [u8; 12];
 
     fn to_bytes(&self) -> [u8; 12] {
-        let mut b = [0; 12];
-        b[0..4].copy_from_slice(&self.gref.to_le_bytes());
-        b[4..6].copy_from_slice(&self.offset.to_le_bytes());
-        b[6..8].copy_from_slice(&self.flags.to_le_bytes());
-        b[8..10].copy_from_slice(&self.id.to_le_bytes());
-        b[10..12].copy_from_slice(&self.size.to_le_bytes());
-        b
+        let [g0, g1, g2, g3] = self.gref.to_le_bytes();
+        let [o0, o1] = self.offset.to_le_bytes();
+        let [f0, f1] = self.flags.to_le_bytes();
+        let [i0, i1] = self.id.to_le_bytes();
+        let [s0, s1] = self.size.to_le_bytes();
+        [g0, g1, g2, g3, o0, o1, f0, f1, i0, i1, s0, s1]
     }
 }
 
@@ -326,11 +329,10 @@ impl ToBytes for netif_rx_request {
     type Bytes = [u8; 8];
 
     fn to_bytes(&self) -> [u8; 8] {
-        let mut b = [0; 8];
-        b[0..2].copy_from_slice(&self.id.to_le_bytes());
-        b[2..4].copy_from_slice(&self.pad.to_le_bytes());
-        b[4..8].copy_from_slice(&self.gref.to_le_bytes());
-        b
+        let [i0, i1] = self.id.to_le_bytes();
+        let [p0, p1] = self.pad.to_le_bytes();
+        let [g0, g1, g2, g3] = self.gref.to_le_bytes();
+        [i0, i1, p0, p1, g0, g1, g2, g3]
     }
 }
 

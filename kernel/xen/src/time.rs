@@ -55,7 +55,9 @@ impl PvClock {
         // ns = ((tsc << shift) * mul) >> 32, so Hz = 1e9 * 2^32 / (mul * 2^shift).
         let numerator = 1_000_000_000u128 << 32;
         let hz = if self.tsc_shift >= 0 {
-            numerator / (mul << self.tsc_shift.unsigned_abs())
+            numerator
+                .checked_div(mul << self.tsc_shift.unsigned_abs())
+                .unwrap_or(0)
         } else {
             (numerator << self.tsc_shift.unsigned_abs()) / mul
         };

@@ -92,4 +92,85 @@ mod tests {
             Some(0xfeffc000)
         );
     }
+
+    #[test]
+    fn decimal_numbers() {
+        assert_eq!(decimal(b"0"), Some(0));
+        assert_eq!(decimal(b"0042"), Some(42));
+        assert_eq!(decimal(b"18446744073709551615"), Some(u64::MAX));
+        assert_eq!(decimal(b"18446744073709551616"), None);
+        for bad in [&b""[..], b"+1", b"-1", b" 1", b"1 ", b"1a", b"\xd9\xa4"] {
+            assert_eq!(decimal(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn truncated_keeps_whole_characters() {
+        assert_eq!(truncated("abcdef", 3), "abc");
+        assert_eq!(truncated("ab", 3), "ab");
+        assert_eq!(truncated("éüx", 2), "éü");
+    }
+
+    #[test]
+    fn quoted_escapes_quotes_backslashes_and_non_printable_bytes() {
+        assert_eq!(alloc::format!("{}", Quoted("eth0")), "\"eth0\"");
+        assert_eq!(alloc::format!("{}", Quoted("a\"b\\c")), "\"a\\\"b\\\\c\"");
+        assert_eq!(
+            alloc::format!("{}", Quoted("x\ny\u{1b}")),
+            "\"x\\x0ay\\x1b\""
+        );
+        assert_eq!(alloc::format!("{}", Quoted("é")), "\"\\xc3\\xa9\"");
+    }
+}
+
+/// A plain decimal number: ASCII digits only (no sign, no spaces), at least one, no overflow.
+/// (Smaller in the image than `str::parse`, and stricter: `u64::from_str` takes a `+`.)
+pub fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |value, &digit| {
+        let digit = char::from(digit).to_digit(10)?;
+        value.checked_mul(10)?.checked_add(u64::from(digit))
+    })
+}
+
+/// The first `max_chars` characters of `text`, to keep error messages short even for a hostile
+/// megabyte of garbage. (A prefix copied as one slice, not collected char by char: smaller code.)
+pub fn truncated(text: &str, max_chars: usize) -> alloc::string::String {
+    let end = text
+        .char_indices()
+        .nth(max_chars)
+        .map_or(text.len(), |(at, _)| at);
+    alloc::string::String::from(text.get(..end).unwrap_or(text))
+}
+
+/// A string from xenstore (untrusted), shown in double quotes with `"`, `\` and every byte
+/// outside printable ASCII escaped (`\"`, `\\`, `\xNN`), so that an error message cannot carry
+/// control characters to the console. Like `{:?}` on a `str` for the usual values, without the
+/// Unicode tables that `{:?}` pulls into the image.
+#[derive(Clone, Copy, Debug)]
+pub struct Quoted<'a>(pub &'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use fmt::Write;
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        f.write_char('"')?;
+        for &byte in self.0.as_bytes() {
+            match byte {
+                b'"' | b'\\' => {
+                    f.write_char('\\')?;
+                    f.write_char(char::from(byte))?;
+                }
+                b' '..=b'~' => f.write_char(char::from(byte))?,
+                _ => {
+                    f.write_str("\\x")?;
+                    f.write_char(char::from(HEX[usize::from(byte >> 4)]))?;
+                    f.write_char(char::from(HEX[usize::from(byte & 15)]))?;
+                }
+            }
+        }
+        f.write_char('"')
+    }
 }

@@ -63,8 +63,8 @@ impl fmt::Display for InvalidState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{:?} is not a xenbus state (a decimal number from 0 to 8)",
-            self.0
+            "{} is not a xenbus state (a decimal number from 0 to 8)",
+            crate::types::Quoted(&self.0)
         )
     }
 }
@@ -92,15 +92,13 @@ impl XenbusState {
     pub fn parse(value: &str) -> Result<XenbusState, InvalidState> {
         let invalid = || {
             // Keep error messages short even for a hostile megabyte of garbage.
-            let shown: String = value.chars().take(32).collect();
-            InvalidState(shown)
+            InvalidState(crate::types::truncated(value, 32))
         };
         if value.is_empty() || value.len() > 10 || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(invalid());
         }
-        value
-            .parse::<u32>()
-            .ok()
+        crate::types::decimal(value.as_bytes())
+            .and_then(|raw| u32::try_from(raw).ok())
             .and_then(XenbusState::from_raw)
             .ok_or_else(invalid)
     }
@@ -304,7 +302,8 @@ impl fmt::Display for Error {
             }
             Error::InvalidBackendPath { path, value } => write!(
                 f,
-                "{path} = {value:?} is not an absolute xenstore path: check the device's configuration"
+                "{path} = {} is not an absolute xenstore path: check the device's configuration",
+                crate::types::Quoted(value)
             ),
             Error::InvalidBackendId { path, value } => write!(
                 f,
@@ -355,12 +354,13 @@ impl<H: Hypervisor> XenStore<'_, H> {
         if !backend.starts_with('/')
             || backend.len() > XENSTORE_ABS_PATH_MAX
             || backend.ends_with('/')
-            || backend.contains("//")
+            // (Bytes, not `str::contains`: the substring search is 1 KB of image.)
+            || backend.as_bytes().windows(2).any(|pair| pair == b"//")
             || !backend.bytes().all(|b| b.is_ascii_graphic())
         {
             return Err(Error::InvalidBackendPath {
                 path: backend_path,
-                value: backend.chars().take(64).collect(),
+                value: crate::types::truncated(&backend, 64),
             });
         }
         let id_path = format!("{frontend}/backend-id");

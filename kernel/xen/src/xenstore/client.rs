@@ -117,8 +117,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::NotANumber(value) => {
                 write!(
                     f,
-                    "the value \"{}\" is not a decimal number",
-                    value.escape_default()
+                    "the value {} is not a decimal number",
+                    crate::types::Quoted(value)
                 )
             }
             ErrorKind::EventChannel(errno) => {
@@ -302,7 +302,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
 
     fn read_u64_in(&mut self, tx: Option<TxId>, path: &str) -> Result<u64, Error> {
         let value = self.read_in(tx, path)?;
-        value.parse().map_err(|_| Error {
+        crate::types::decimal(value.as_bytes()).ok_or_else(|| Error {
             op: "read",
             path: path.into(),
             kind: ErrorKind::NotANumber(value),
@@ -362,7 +362,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
     fn send(&mut self, message: &[u8], deadline: u64) -> Result<(), ErrorKind> {
         let mut sent = 0;
         let result = loop {
-            match self.requests.write(&message[sent..]) {
+            match self.requests.write(message.get(sent..).unwrap_or_default()) {
                 Ok(0) => {}
                 Ok(written) => {
                     sent += written;
@@ -429,7 +429,9 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
             let have = self.incoming.len();
             if have < wanted {
                 self.incoming.resize(wanted, 0);
-                let read = self.replies.read(&mut self.incoming[have..]);
+                let read = self
+                    .replies
+                    .read(self.incoming.get_mut(have..).unwrap_or_default());
                 let read = read.map_err(|error| {
                     self.broken = true;
                     ErrorKind::Ring(error)

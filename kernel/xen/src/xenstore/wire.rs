@@ -383,9 +383,8 @@ pub fn parse_transaction_id(payload: &[u8]) -> Result<TxId, WireError> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(WireError::BadTransactionId);
     }
-    core::str::from_utf8(digits)
-        .ok()
-        .and_then(|s| s.parse().ok())
+    crate::types::decimal(digits)
+        .and_then(|id| u32::try_from(id).ok())
         .and_then(TxId::new)
         .ok_or(WireError::BadTransactionId)
 }
