@@ -158,23 +158,19 @@ mod kernel {
 
 #[cfg(not(target_os = "none"))]
 fn main() -> std::process::ExitCode {
-    match hosted::run(std::env::args().skip(1)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("dns-tls: {message}");
-            std::process::ExitCode::from(2)
-        }
-    }
+    xenolith_netstack::hosted::exit("dns-tls", hosted::run(std::env::args().skip(1)))
 }
 
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
     use std::rc::Rc;
-    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
     use xenolith_netstack::{Config, Executor, Stack};
 
-    const USAGE: &str = "\
+    fn usage() -> String {
+        format!(
+            "\
 usage: dns-tls [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...
                [--identity FILE] [--port N] [--tls-port N]
 
@@ -182,15 +178,13 @@ Serves DNS zones authoritatively on UDP and TCP, and over TLS (DNS over TLS, RFC
 a Linux TAP interface (root or CAP_NET_ADMIN is needed). Without --zone or --identity, the
 zones and the certificate compiled into the program are used.
 
-  --tap NAME         TAP interface (default xtap0)
-  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
-  --gw ADDR          default gateway on that subnet
-  --dhcp             address from DHCP (the default without --ip)
-  --zone FILE        an RFC 1035 zone file to serve (repeatable)
-  --identity FILE    a compiled certificate and key (tls-keygen compile --cert C --key K -o FILE)
-  --port N           UDP and TCP port (default 53)
-  --tls-port N       DNS-over-TLS port (default 853)
-  --verbose          debug logging";
+{NET_USAGE}
+  --zone FILE          an RFC 1035 zone file to serve (repeatable)
+  --identity FILE      a compiled certificate and key (tls-keygen compile --cert C --key K -o FILE)
+  --port N             UDP and TCP port (default 53)
+  --tls-port N         DNS-over-TLS port (default 853)"
+        )
+    }
 
     fn port(text: &str, option: &str) -> Result<u16, String> {
         text.parse()
@@ -200,26 +194,23 @@ zones and the certificate compiled into the program are used.
     }
 
     pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
-        let (mut tap, mut ip, mut gw, mut zones, mut identity, mut verbose) =
-            (None, None, None, Vec::new(), None, false);
+        let (mut net, mut zones, mut identity) = (NetOptions::default(), Vec::new(), None);
         let (mut dns_port, mut tls_port) = (53u16, super::DOT_PORT);
         while let Some(arg) = args.next() {
+            if net.take(&arg, &mut args)? {
+                continue;
+            }
             let mut value = |name: &str| {
                 args.next()
-                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+                    .ok_or_else(|| format!("{name} needs a value\n\n{}", usage()))
             };
             match arg.as_str() {
-                "--tap" => tap = Some(value("--tap")?),
-                "--ip" => ip = Some(value("--ip")?),
-                "--gw" => gw = Some(value("--gw")?),
-                "--dhcp" => ip = Some("dhcp".to_string()),
                 "--zone" => zones.push(value("--zone")?),
                 "--identity" => identity = Some(value("--identity")?),
                 "--port" => dns_port = port(&value("--port")?, "--port")?,
                 "--tls-port" => tls_port = port(&value("--tls-port")?, "--tls-port")?,
-                "--verbose" | "-v" => verbose = true,
-                "--help" | "-h" => return Err(USAGE.into()),
-                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+                "--help" | "-h" => return Err(usage()),
+                other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
             }
         }
         if dns_port == tls_port {
@@ -227,20 +218,8 @@ zones and the certificate compiled into the program are used.
                 "--port and --tls-port are both {dns_port}: give two different ports"
             ));
         }
-        xenolith_netstack::hosted::init_stderr_logger(verbose);
-
-        let blob = if zones.is_empty() {
-            super::BUILTIN_ZONES.to_vec()
-        } else {
-            let files: Vec<dns_zone::ZoneFile> = zones
-                .iter()
-                .map(|z| dns_zone::ZoneFile {
-                    path: z.into(),
-                    origin: None,
-                })
-                .collect();
-            dns_zone::compile(&files).map_err(|e| e.to_string())?
-        };
+        let blob = dns_zone::compile_or_builtin(super::BUILTIN_ZONES, &zones)
+            .map_err(|e| e.to_string())?;
         let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
         let identity_blob = match &identity {
             Some(path) => std::fs::read(path).map_err(|e| format!("{path}: {e}"))?,
@@ -249,25 +228,8 @@ zones and the certificate compiled into the program are used.
         let identity = xenolith_tls::Identity::from_compiled(&identity_blob)
             .map_err(|e| format!("the TLS identity: {e}"))?;
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
-        let config = Config::from_lookup(
-            |key| match key {
-                "ip" => ip.as_deref(),
-                "gw" => gw.as_deref(),
-                _ => None,
-            },
-            Config::Dhcp,
-        )
-        .map_err(|e| {
-            e.to_string()
-                .replacen("ip=", "--ip ", 1)
-                .replacen("gw=", "--gw ", 1)
-        })?;
-        let tap_name = tap.as_deref().unwrap_or("xtap0");
-        let mac = xenolith_netstack::hosted::random_mac();
-        let tap = TapDevice::open(tap_name, mac)
-            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
-        let platform =
-            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let config = net.config(Config::Dhcp)?;
+        let (tap, platform) = net.open()?;
         let stack = Stack::with_buffers(
             Box::new(tap),
             config,

@@ -108,49 +108,41 @@ mod kernel {
 
 #[cfg(not(target_os = "none"))]
 fn main() -> std::process::ExitCode {
-    match hosted::run(std::env::args().skip(1)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("dns: {message}");
-            std::process::ExitCode::from(2)
-        }
-    }
+    xenolith_netstack::hosted::exit("dns", hosted::run(std::env::args().skip(1)))
 }
 
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
     use std::rc::Rc;
-    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
     use xenolith_netstack::{Config, Executor, Stack};
 
-    const USAGE: &str = "\
+    fn usage() -> String {
+        format!(
+            "\
 usage: dns [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]... [--port N]
 
 Serves DNS zones authoritatively on UDP and TCP over a Linux TAP interface (root or
 CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program are served.
 
-  --tap NAME         TAP interface (default xtap0)
-  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
-  --gw ADDR          default gateway on that subnet
-  --dhcp             address from DHCP (the default without --ip)
-  --zone FILE        an RFC 1035 zone file to serve (repeatable)
-  --port N           port (default 53)
-  --verbose          debug logging";
+{NET_USAGE}
+  --zone FILE          an RFC 1035 zone file to serve (repeatable)
+  --port N             port (default 53)"
+        )
+    }
 
     pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
-        let (mut tap, mut ip, mut gw, mut zones, mut port, mut verbose) =
-            (None, None, None, Vec::new(), 53u16, false);
+        let (mut net, mut zones, mut port) = (NetOptions::default(), Vec::new(), 53u16);
         while let Some(arg) = args.next() {
+            if net.take(&arg, &mut args)? {
+                continue;
+            }
             let mut value = |name: &str| {
                 args.next()
-                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+                    .ok_or_else(|| format!("{name} needs a value\n\n{}", usage()))
             };
             match arg.as_str() {
-                "--tap" => tap = Some(value("--tap")?),
-                "--ip" => ip = Some(value("--ip")?),
-                "--gw" => gw = Some(value("--gw")?),
-                "--dhcp" => ip = Some("dhcp".to_string()),
                 "--zone" => zones.push(value("--zone")?),
                 "--port" => {
                     let text = value("--port")?;
@@ -160,45 +152,15 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
                         .filter(|&p| p != 0)
                         .ok_or(format!("--port {text}: give a port from 1 to 65535"))?;
                 }
-                "--verbose" | "-v" => verbose = true,
-                "--help" | "-h" => return Err(USAGE.into()),
-                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+                "--help" | "-h" => return Err(usage()),
+                other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
             }
         }
-        xenolith_netstack::hosted::init_stderr_logger(verbose);
-
-        let blob = if zones.is_empty() {
-            super::BUILTIN_ZONES.to_vec()
-        } else {
-            let files: Vec<dns_zone::ZoneFile> = zones
-                .iter()
-                .map(|z| dns_zone::ZoneFile {
-                    path: z.into(),
-                    origin: None,
-                })
-                .collect();
-            dns_zone::compile(&files).map_err(|e| e.to_string())?
-        };
+        let blob = dns_zone::compile_or_builtin(super::BUILTIN_ZONES, &zones)
+            .map_err(|e| e.to_string())?;
         let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
-        let config = Config::from_lookup(
-            |key| match key {
-                "ip" => ip.as_deref(),
-                "gw" => gw.as_deref(),
-                _ => None,
-            },
-            Config::Dhcp,
-        )
-        .map_err(|e| {
-            e.to_string()
-                .replacen("ip=", "--ip ", 1)
-                .replacen("gw=", "--gw ", 1)
-        })?;
-        let tap_name = tap.as_deref().unwrap_or("xtap0");
-        let mac = xenolith_netstack::hosted::random_mac();
-        let tap = TapDevice::open(tap_name, mac)
-            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
-        let platform =
-            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let config = net.config(Config::Dhcp)?;
+        let (tap, platform) = net.open()?;
         let stack = Stack::with_buffers(
             Box::new(tap),
             config,

@@ -68,72 +68,58 @@ mod kernel {
 
 #[cfg(not(target_os = "none"))]
 fn main() -> std::process::ExitCode {
-    match hosted::run(std::env::args().skip(1)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("echo: {message}");
-            std::process::ExitCode::from(2)
-        }
-    }
+    xenolith_netstack::hosted::exit("echo", hosted::run(std::env::args().skip(1)))
 }
 
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
-
-    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
     use xenolith_netstack::{Config, Executor, Stack};
 
-    const USAGE: &str = "\
+    fn usage() -> String {
+        format!(
+            "\
 usage: echo [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--port N] [--verbose]
 
 Serves the Echo Protocol (RFC 862) on UDP and TCP, and answers ping, over a Linux TAP
 interface (needs root or CAP_NET_ADMIN).
 
-  --tap NAME         TAP interface (default xtap0; created if missing, removed on exit)
-  --ip ADDR/PREFIX   static address, e.g. --ip 10.77.0.2/24
-  --gw ADDR          default gateway on that subnet
-  --dhcp             address from DHCP (the default without --ip)
-  --port N           echo port (default 7)
-  --verbose          log every connection
+{NET_USAGE}
+  --port N             echo port (default 7)
 
 example:
   ip tuntap add xtap0 mode tap && ip addr add 10.77.0.1/24 dev xtap0 && ip link set xtap0 up
   echo --tap xtap0 --ip 10.77.0.2/24 &
-  ping 10.77.0.2";
+  ping 10.77.0.2"
+        )
+    }
 
     /// The command line, parsed.
-    #[derive(Debug, Default, PartialEq, Eq)]
+    #[derive(Debug, Default)]
     pub(crate) struct Args {
-        tap: Option<String>,
-        ip: Option<String>,
-        gw: Option<String>,
+        net: NetOptions,
         port: Option<u16>,
-        verbose: bool,
     }
 
     pub(crate) fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         let mut parsed = Args::default();
         while let Some(arg) = args.next() {
-            let mut value = |name: &str| {
-                args.next()
-                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
-            };
+            if parsed.net.take(&arg, &mut args)? {
+                continue;
+            }
             match arg.as_str() {
-                "--tap" => parsed.tap = Some(value("--tap")?),
-                "--ip" => parsed.ip = Some(value("--ip")?),
-                "--gw" => parsed.gw = Some(value("--gw")?),
                 "--port" => {
-                    let text = value("--port")?;
+                    let text = args
+                        .next()
+                        .ok_or_else(|| format!("--port needs a value\n\n{}", usage()))?;
                     match text.parse::<u16>() {
                         Ok(port) if port != 0 => parsed.port = Some(port),
                         _ => return Err(format!("--port {text}: give a port from 1 to 65535")),
                     }
                 }
-                "--dhcp" => parsed.ip = Some("dhcp".into()),
-                "--verbose" | "-v" => parsed.verbose = true,
-                "--help" | "-h" => return Err(USAGE.into()),
-                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+                "--help" | "-h" => return Err(usage()),
+                other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
             }
         }
         Ok(parsed)
@@ -141,34 +127,8 @@ example:
 
     pub(crate) fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         let args = parse(args)?;
-        let level = if args.verbose {
-            log::LevelFilter::Debug
-        } else {
-            log::LevelFilter::Info
-        };
-        xenolith_netstack::hosted::init_stderr_logger(level == log::LevelFilter::Debug);
-
-        let config = Config::from_lookup(
-            |key| match key {
-                "ip" => args.ip.as_deref(),
-                "gw" => args.gw.as_deref(),
-                _ => None,
-            },
-            Config::Dhcp,
-        )
-        .map_err(|e| {
-            e.to_string()
-                .replacen("ip=", "--ip ", 1)
-                .replacen("gw=", "--gw ", 1)
-        })?;
-        let tap_name = args.tap.as_deref().unwrap_or("xtap0");
-        let tap = TapDevice::open(tap_name, xenolith_netstack::hosted::random_mac()).map_err(|e| {
-            format!(
-                "cannot open the TAP interface {tap_name}: {e} (root or CAP_NET_ADMIN is needed)"
-            )
-        })?;
-        let platform =
-            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let config = args.net.config(Config::Dhcp)?;
+        let (tap, platform) = args.net.open()?;
         log::info!("on TAP interface {}", tap.name());
         let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
         let executor = Executor::new();
@@ -195,22 +155,9 @@ example:
 
         #[test]
         fn options() {
-            let parsed = args(&[
-                "--tap",
-                "t1",
-                "--ip",
-                "10.77.0.2/24",
-                "--gw",
-                "10.77.0.1",
-                "-v",
-            ])
-            .unwrap();
-            assert_eq!(parsed.tap.as_deref(), Some("t1"));
-            assert_eq!(parsed.ip.as_deref(), Some("10.77.0.2/24"));
-            assert_eq!(parsed.gw.as_deref(), Some("10.77.0.1"));
-            assert!(parsed.verbose);
-            assert_eq!(args(&["--dhcp"]).unwrap().ip.as_deref(), Some("dhcp"));
-            assert_eq!(args(&["--port", "7007"]).unwrap().port, Some(7007));
+            let parsed = args(&["--tap", "t1", "--ip", "10.77.0.2/24", "--port", "7007"]).unwrap();
+            assert_eq!(parsed.port, Some(7007));
+            assert!(parsed.net.config(Config::Dhcp).is_ok());
             assert!(
                 args(&["--port", "0"])
                     .unwrap_err()
@@ -219,14 +166,6 @@ example:
             assert!(args(&["--ip"]).unwrap_err().contains("--ip needs a value"));
             assert!(args(&["--bogus"]).unwrap_err().contains("unknown argument"));
             assert!(args(&["--help"]).unwrap_err().starts_with("usage:"));
-        }
-
-        #[test]
-        fn macs_are_local_unicast() {
-            for _ in 0..10 {
-                let mac = xenolith_netstack::hosted::random_mac();
-                assert_eq!(mac[0] & 0x03, 0x02);
-            }
         }
     }
 }

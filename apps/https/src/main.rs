@@ -154,13 +154,7 @@ mod kernel {
 
 #[cfg(not(target_os = "none"))]
 fn main() -> std::process::ExitCode {
-    match hosted::run(std::env::args().skip(1)) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("https: {message}");
-            std::process::ExitCode::from(2)
-        }
-    }
+    xenolith_netstack::hosted::exit("https", hosted::run(std::env::args().skip(1)))
 }
 
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
@@ -168,27 +162,27 @@ fn main() -> std::process::ExitCode {
 mod hosted {
     use std::collections::HashMap;
     use std::rc::Rc;
-    use xenolith_netstack::hosted::{HostPlatform, TapDevice};
+    use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
     use xenolith_netstack::{Config, Executor, Stack};
 
-    const USAGE: &str = "\
+    fn usage() -> String {
+        format!(
+            "\
 usage: https [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--http MODE]
              [--redirect-port N] [--port N] [--http-port N] [--identity FILE] [--verbose]
 
 Serves the site compiled into the program, over TLS, on a Linux TAP interface (root or
 CAP_NET_ADMIN is needed).
 
-  --tap NAME           TAP interface (default xtap0)
-  --ip ADDR/PREFIX     static address, e.g. --ip 10.77.0.2/24
-  --gw ADDR            default gateway on that subnet
-  --dhcp               address from DHCP (the default without --ip)
+{NET_USAGE}
   --http MODE          port 80: redirect (to https://, the default), serve, or off
   --redirect-port N    the HTTPS port named in redirects (default 443)
   --port N             HTTPS port (default 443)
   --http-port N        plain-HTTP port (default 80)
   --identity FILE      TLS certificate and key compiled by tls-keygen (default: the pair
-                       compiled into the program from the manifest)
-  --verbose            debug logging";
+                       compiled into the program from the manifest)"
+        )
+    }
 
     fn port(name: &str, text: &str) -> Result<u16, String> {
         text.parse()
@@ -206,32 +200,29 @@ CAP_NET_ADMIN is needed).
 
     pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
         let mut values: HashMap<&'static str, String> = HashMap::new();
-        let mut verbose = false;
+        let mut net = NetOptions::default();
         let mut options = super::server::Options {
             wallclock,
             ..Default::default()
         };
         while let Some(arg) = args.next() {
+            if net.take(&arg, &mut args)? {
+                continue;
+            }
             let mut value = |name: &str| {
                 args.next()
-                    .ok_or_else(|| format!("{name} needs a value\n\n{USAGE}"))
+                    .ok_or_else(|| format!("{name} needs a value\n\n{}", usage()))
             };
             match arg.as_str() {
-                "--tap" => _ = values.insert("tap", value("--tap")?),
-                "--ip" => _ = values.insert("ip", value("--ip")?),
-                "--gw" => _ = values.insert("gw", value("--gw")?),
-                "--dhcp" => _ = values.insert("ip", "dhcp".into()),
                 "--http" => _ = values.insert("http", value("--http")?),
                 "--redirect-port" => _ = values.insert("redirect_port", value("--redirect-port")?),
                 "--port" => options.https_port = port("--port", &value("--port")?)?,
                 "--http-port" => options.http_port = port("--http-port", &value("--http-port")?)?,
                 "--identity" => _ = values.insert("identity", value("--identity")?),
-                "--verbose" | "-v" => verbose = true,
-                "--help" | "-h" => return Err(USAGE.into()),
-                other => return Err(format!("unknown argument {other:?}\n\n{USAGE}")),
+                "--help" | "-h" => return Err(usage()),
+                other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
             }
         }
-        xenolith_netstack::hosted::init_stderr_logger(verbose);
         let options =
             super::options_from(|key| values.get(key).cloned(), options).map_err(|e| {
                 e.replacen("http=", "--http ", 1)
@@ -250,17 +241,8 @@ CAP_NET_ADMIN is needed).
                 .map_err(|e| e.to_string())?,
         };
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
-        let config = Config::from_lookup(|key| values.get(key).map(String::as_str), Config::Dhcp)
-            .map_err(|e| {
-            e.to_string()
-                .replacen("ip=", "--ip ", 1)
-                .replacen("gw=", "--gw ", 1)
-        })?;
-        let tap_name = values.get("tap").map_or("xtap0", String::as_str);
-        let tap = TapDevice::open(tap_name, xenolith_netstack::hosted::random_mac())
-            .map_err(|e| format!("cannot open the TAP interface {tap_name}: {e}"))?;
-        let platform =
-            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        let config = net.config(Config::Dhcp)?;
+        let (tap, platform) = net.open()?;
         let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
         let executor = Executor::new();
         executor

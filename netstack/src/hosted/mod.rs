@@ -12,11 +12,13 @@
 
 mod sys;
 
+use std::eprintln;
+use std::format;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
-use std::string::String;
+use std::string::{String, ToString};
 use std::time::{Duration, Instant};
 
 use crate::{DeviceStats, NetDevice, Platform};
@@ -211,4 +213,150 @@ impl log::Log for StderrLogger {
     }
 
     fn flush(&self) {}
+}
+
+/// The command-line options every hosted app shares, and what they set up: `--tap NAME`,
+/// `--ip ADDR/PREFIX`, `--gw ADDR`, `--dhcp`, `--verbose`. An app's parser offers each
+/// argument to [`NetOptions::take`] first and handles the rest itself.
+#[derive(Debug, Default)]
+pub struct NetOptions {
+    tap: Option<String>,
+    ip: Option<String>,
+    gw: Option<String>,
+    /// `--verbose` / `-v`: debug logging.
+    pub verbose: bool,
+}
+
+/// The lines of an app's usage text for [`NetOptions`].
+pub const NET_USAGE: &str = "\
+  --tap NAME           TAP interface (default xtap0)
+  --ip ADDR/PREFIX     static address, e.g. --ip 10.77.0.2/24
+  --gw ADDR            default gateway on that subnet
+  --dhcp               address from DHCP (where the app's default is not a static one)
+  --verbose            debug logging";
+
+impl NetOptions {
+    /// If `arg` is one of the shared options, takes it (and its value from `rest`): `Ok(true)`.
+    /// `Ok(false)` for any other argument; an error if the value is missing.
+    pub fn take(
+        &mut self,
+        arg: &str,
+        rest: &mut impl Iterator<Item = String>,
+    ) -> Result<bool, String> {
+        let mut value = |name: &str| {
+            rest.next()
+                .ok_or_else(|| format!("{name} needs a value (see --help)"))
+        };
+        match arg {
+            "--tap" => self.tap = Some(value("--tap")?),
+            "--ip" => self.ip = Some(value("--ip")?),
+            "--gw" => self.gw = Some(value("--gw")?),
+            "--dhcp" => self.ip = Some("dhcp".into()),
+            "--verbose" | "-v" => self.verbose = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// The stack's configuration (`default` without `--ip`); errors name the options.
+    pub fn config(&self, default: crate::Config) -> Result<crate::Config, String> {
+        crate::Config::from_lookup(
+            |key| match key {
+                "ip" => self.ip.as_deref(),
+                "gw" => self.gw.as_deref(),
+                _ => None,
+            },
+            default,
+        )
+        .map_err(|e| {
+            e.to_string()
+                .replacen("ip=", "--ip ", 1)
+                .replacen("gw=", "--gw ", 1)
+        })
+    }
+
+    /// Installs the stderr logger (debug with `--verbose`) and opens the TAP interface (with
+    /// a random MAC) and the host platform around it.
+    pub fn open(&self) -> Result<(TapDevice, HostPlatform), String> {
+        init_stderr_logger(self.verbose);
+        let name = self.tap.as_deref().unwrap_or("xtap0");
+        let tap = TapDevice::open(name, random_mac()).map_err(|e| {
+            format!("cannot open the TAP interface {name}: {e} (root or CAP_NET_ADMIN is needed)")
+        })?;
+        let platform =
+            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
+        Ok((tap, platform))
+    }
+}
+
+/// A hosted app's exit: success, or its error on standard error as `NAME: ERROR` and status 2.
+pub fn exit(name: &str, result: Result<(), String>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{name}: {message}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod net_options_tests {
+    use super::*;
+    use std::string::ToString;
+    use std::vec::Vec;
+
+    /// Feeds `words` through `take`; the words it did not take.
+    fn parse(words: &[&str]) -> Result<(NetOptions, Vec<String>), String> {
+        let mut options = NetOptions::default();
+        let mut rest = Vec::new();
+        let mut args = words.iter().map(|w| w.to_string());
+        while let Some(arg) = args.next() {
+            if !options.take(&arg, &mut args)? {
+                rest.push(arg);
+            }
+        }
+        Ok((options, rest))
+    }
+
+    #[test]
+    fn shared_options_are_taken_and_others_left() {
+        let (o, rest) = parse(&[
+            "--tap",
+            "t1",
+            "--ip",
+            "10.77.0.2/24",
+            "--port",
+            "9",
+            "--gw",
+            "10.77.0.1",
+            "-v",
+        ])
+        .unwrap();
+        assert_eq!(o.tap.as_deref(), Some("t1"));
+        assert_eq!(o.ip.as_deref(), Some("10.77.0.2/24"));
+        assert_eq!(o.gw.as_deref(), Some("10.77.0.1"));
+        assert!(o.verbose);
+        assert_eq!(rest, ["--port", "9"]);
+        assert!(o.config(crate::Config::Dhcp).is_ok());
+        assert_eq!(parse(&["--dhcp"]).unwrap().0.ip.as_deref(), Some("dhcp"));
+        assert!(parse(&["--ip"]).unwrap_err().contains("--ip needs a value"));
+    }
+
+    #[test]
+    fn configuration_errors_name_the_options() {
+        let (o, _) = parse(&["--ip", "10.77.0.2/40"]).unwrap();
+        let error = o.config(crate::Config::Dhcp).unwrap_err();
+        assert!(error.contains("--ip "), "{error}");
+        let (o, _) = parse(&["--ip", "10.77.0.2/24", "--gw", "10.1.0.1"]).unwrap();
+        let error = o.config(crate::Config::Dhcp).unwrap_err();
+        assert!(error.contains("--gw "), "{error}");
+    }
+
+    #[test]
+    fn macs_are_local_unicast() {
+        for _ in 0..10 {
+            assert_eq!(random_mac()[0] & 0x03, 0x02);
+        }
+    }
 }

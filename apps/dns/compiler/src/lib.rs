@@ -143,6 +143,22 @@ pub fn name_to_text(wire: &[u8]) -> String {
     name::to_text(wire)
 }
 
+/// The zone set a hosted server serves: `builtin` (the set compiled into the program) when
+/// `paths` is empty, else the zone files at `paths` compiled now (errors as `FILE:LINE: ...`).
+pub fn compile_or_builtin(builtin: &[u8], paths: &[String]) -> Result<Vec<u8>, ZoneError> {
+    if paths.is_empty() {
+        return Ok(builtin.to_vec());
+    }
+    let files: Vec<ZoneFile> = paths
+        .iter()
+        .map(|path| ZoneFile {
+            path: path.into(),
+            origin: None,
+        })
+        .collect();
+    compile(&files)
+}
+
 /// Compiles zone files (each a zone) into one compiled zone set.
 pub fn compile(files: &[ZoneFile]) -> Result<Vec<u8>, ZoneError> {
     let mut zones = Vec::new();
