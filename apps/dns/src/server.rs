@@ -374,27 +374,10 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
     }
 }
 
-/// Reads exactly `buffer.len()` bytes; `Ok(false)` if the peer closed before the first byte,
-/// `Err(())` if it closed in the middle, failed, or sent nothing for `idle`.
-async fn read_exact<C: Connection>(
-    stack: &Stack,
-    stream: &mut C,
-    buffer: &mut [u8],
-    idle: Duration,
-) -> Result<bool, ()> {
-    let mut done = 0;
-    while let Some(rest) = buffer.get_mut(done..).filter(|rest| !rest.is_empty()) {
-        match stack.timeout(idle, stream.read(rest)).await {
-            Ok(Ok(0)) if done == 0 => return Ok(false),
-            Ok(Ok(n)) if n > 0 => done += n,
-            Ok(Ok(_)) | Ok(Err(_)) | Err(_) => return Err(()),
-        }
-    }
-    Ok(true)
-}
-
 /// Answers the length-framed queries of one connection (RFC 1035 §4.2.2, RFC 7766) until the
-/// peer closes it, goes quiet for `idle`, or breaks the framing.
+/// peer closes it, goes quiet for `idle`, or breaks the framing. What arrives is gathered in
+/// one buffer (room for a length prefix and the longest query) and answered frame by frame,
+/// so pipelined queries that arrive together are answered without another read.
 async fn answer_connection<C: Connection>(
     stack: &Stack,
     mut stream: C,
@@ -402,27 +385,38 @@ async fn answer_connection<C: Connection>(
     zones: &Zones,
     idle: Duration,
 ) {
-    let mut query = vec![0u8; 65535];
+    let mut buffer = vec![0u8; 2 + 65535];
+    // Octets received and not yet answered, at the start of `buffer`.
+    let mut have = 0usize;
     let mut answer = Vec::with_capacity(4096);
     let mut framed = Vec::with_capacity(4098);
     loop {
-        let mut length = [0u8; 2];
-        match read_exact(stack, &mut stream, &mut length, idle).await {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => {
-                counters.errors.fetch_add(1, Relaxed);
-                break;
+        let frame = match buffer.get(..have) {
+            Some(&[hi, lo, ref rest @ ..]) => {
+                let length = usize::from(u16::from_be_bytes([hi, lo]));
+                rest.get(..length).map(|query| (query, 2 + length))
             }
-        }
-        // `get_mut`, not indexing: no panic path (the buffer holds any u16 length).
-        let Some(query) = query.get_mut(..usize::from(u16::from_be_bytes(length))) else {
-            break;
+            _ => None,
         };
-        if read_exact(stack, &mut stream, query, idle).await.is_err() {
-            counters.errors.fetch_add(1, Relaxed);
-            break;
-        }
+        let Some((query, used)) = frame else {
+            // `get_mut`, not indexing: no panic path (a frame always fits the buffer).
+            let Some(free) = buffer.get_mut(have..).filter(|free| !free.is_empty()) else {
+                break;
+            };
+            match stack.timeout(idle, stream.read(free)).await {
+                // Closed between queries.
+                Ok(Ok(0)) if have == 0 => break,
+                Ok(Ok(n)) if n > 0 => {
+                    have += n;
+                    continue;
+                }
+                // Closed inside a query, failed, or quiet for `idle`.
+                Ok(Ok(_)) | Ok(Err(_)) | Err(_) => {
+                    counters.errors.fetch_add(1, Relaxed);
+                    break;
+                }
+            }
+        };
         counters.queries.fetch_add(1, Relaxed);
         let reply = match crate::respond(zones, query, Transport::Tcp, &mut answer) {
             Response::Reply(n) => answer.get(..n),
@@ -448,6 +442,12 @@ async fn answer_connection<C: Connection>(
                 break;
             }
         }
+        // The frame is answered: what follows it moves to the start.
+        if used > have {
+            break;
+        }
+        buffer.copy_within(used..have, 0);
+        have -= used;
     }
     stream.close().await;
 }
