@@ -26,7 +26,6 @@ xenolith_rt::entry!(kernel::main);
 #[cfg(target_os = "none")]
 mod kernel {
     use alloc::rc::Rc;
-    use alloc::string::{String, ToString};
     use core::fmt;
     use xenolith_netstack::{Config, Executor, Stack};
     use xenolith_rt::Boot;
@@ -43,7 +42,7 @@ mod kernel {
         /// A bad `ip=` or `gw=`.
         Config(xenolith_netstack::Error),
         /// No network device.
-        Device(String),
+        Device(xenolith_rt::net::Error),
         /// The stack failed.
         Net(xenolith_netstack::Error),
     }
@@ -72,6 +71,22 @@ mod kernel {
         }
     }
 
+    /// The zones' apexes, separated by commas, written straight to the log (no `Vec`, no
+    /// `join`).
+    struct ZoneNames<'a>(&'a dns::Zones);
+
+    impl fmt::Display for ZoneNames<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for (i, name) in self.0.zone_names().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(&name)?;
+            }
+            Ok(())
+        }
+    }
+
     pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
         let cmdline = boot.cmdline();
         let config =
@@ -86,11 +101,10 @@ mod kernel {
         } else {
             "from the boot module"
         };
-        let names: alloc::vec::Vec<String> = zones.zone_names().collect();
-        log::info!("zones ({source}): {}", names.join(", "));
+        log::info!("zones ({source}): {}", ZoneNames(&zones));
         xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report("at shutdown"));
 
-        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
+        let device = xenolith_rt::net::open().map_err(Error::Device)?;
         let platform = xenolith_rt::net::platform();
         let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
             .map_err(Error::Net)?;

@@ -110,6 +110,30 @@ const RCODE_NAMES: [&str; 6] = [
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
 ];
 
+/// The answers by response code, ` NAME=COUNT` for each code seen, or ` none`: written
+/// straight into the log line.
+struct Rcodes<'a>(&'a [AtomicU64; 16]);
+
+impl core::fmt::Display for Rcodes<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut none = true;
+        for (i, count) in self.0.iter().enumerate() {
+            let n = count.load(Relaxed);
+            if n > 0 {
+                none = false;
+                match RCODE_NAMES.get(i) {
+                    Some(name) => write!(f, " {name}={n}")?,
+                    None => write!(f, " rcode{i}={n}")?,
+                }
+            }
+        }
+        if none {
+            f.write_str(" none")?;
+        }
+        Ok(())
+    }
+}
+
 impl Counters {
     fn answered(&self, response: &[u8]) {
         if response.len() >= 4 {
@@ -122,27 +146,11 @@ impl Counters {
 
     /// Prints one line of counters.
     pub fn report(&self, when: &str) {
-        let mut rcodes = heapless::String::<160>::new();
-        for (i, count) in self.rcode.iter().enumerate() {
-            let n = count.load(Relaxed);
-            if n > 0 {
-                let _ = match RCODE_NAMES.get(i) {
-                    Some(name) => {
-                        core::fmt::Write::write_fmt(&mut rcodes, format_args!(" {name}={n}"))
-                    }
-                    None => core::fmt::Write::write_fmt(&mut rcodes, format_args!(" rcode{i}={n}")),
-                };
-            }
-        }
         log::info!(
             "counters ({when}): queries udp={} tcp={}; answers{}; truncated={} dropped={}; tcp connections={} errors={}",
             self.queries_udp.load(Relaxed),
             self.tcp.queries.load(Relaxed),
-            if rcodes.is_empty() {
-                " none"
-            } else {
-                rcodes.as_str()
-            },
+            Rcodes(&self.rcode),
             self.truncated.load(Relaxed),
             self.dropped.load(Relaxed),
             self.tcp.connections.load(Relaxed),
@@ -192,7 +200,7 @@ async fn serve_plain<A: Acceptor + 'static>(
     let address = stack.wait_configured().await;
     log::info!(
         "serving {} zone(s), {} records, on {address} port {} (UDP and TCP, up to {} TCP connections)",
-        zones.zone_names().count(),
+        zones.zone_count(),
         zones.record_count(),
         options.port,
         options.max_connections
@@ -235,7 +243,7 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
     let address = stack.wait_configured().await;
     log::info!(
         "serving {} zone(s), {} records, on {address} port {} (UDP and TCP) and port {tls_port} (DNS over TLS), up to {} TCP and TLS connections",
-        zones.zone_names().count(),
+        zones.zone_count(),
         zones.record_count(),
         options.port,
         options.max_connections
@@ -344,41 +352,32 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
             }
         };
         COUNTERS.queries_udp.fetch_add(1, Relaxed);
-        match crate::respond(&zones, &query[..len], Transport::Udp, &mut answer) {
-            Response::Reply(n) => {
-                COUNTERS.answered(&answer[..n]);
-                if let Err(error) = socket.send_to(&answer[..n], peer).await {
+        // `get`, not indexing: no panic path (the lengths are always in range).
+        let reply = match query.get(..len) {
+            Some(query) => match crate::respond(&zones, query, Transport::Udp, &mut answer) {
+                Response::Reply(n) => answer.get(..n),
+                Response::Drop => None,
+            },
+            None => None,
+        };
+        match reply {
+            Some(reply) => {
+                COUNTERS.answered(reply);
+                if let Err(error) = socket.send_to(reply, peer).await {
                     log::debug!("UDP reply to {peer}: {error}");
                 }
             }
-            Response::Drop => {
+            None => {
                 COUNTERS.dropped.fetch_add(1, Relaxed);
             }
         }
     }
 }
 
-/// Reads exactly `buffer.len()` bytes; `Ok(false)` if the peer closed before the first byte,
-/// `Err(())` if it closed in the middle, failed, or sent nothing for `idle`.
-async fn read_exact<C: Connection>(
-    stack: &Stack,
-    stream: &mut C,
-    buffer: &mut [u8],
-    idle: Duration,
-) -> Result<bool, ()> {
-    let mut done = 0;
-    while done < buffer.len() {
-        match stack.timeout(idle, stream.read(&mut buffer[done..])).await {
-            Ok(Ok(0)) if done == 0 => return Ok(false),
-            Ok(Ok(n)) if n > 0 => done += n,
-            Ok(Ok(_)) | Ok(Err(_)) | Err(_) => return Err(()),
-        }
-    }
-    Ok(true)
-}
-
 /// Answers the length-framed queries of one connection (RFC 1035 §4.2.2, RFC 7766) until the
-/// peer closes it, goes quiet for `idle`, or breaks the framing.
+/// peer closes it, goes quiet for `idle`, or breaks the framing. What arrives is gathered in
+/// one buffer (room for a length prefix and the longest query) and answered frame by frame,
+/// so pipelined queries that arrive together are answered without another read.
 async fn answer_connection<C: Connection>(
     stack: &Stack,
     mut stream: C,
@@ -386,34 +385,49 @@ async fn answer_connection<C: Connection>(
     zones: &Zones,
     idle: Duration,
 ) {
-    let mut query = vec![0u8; 65535];
+    let mut buffer = vec![0u8; 2 + 65535];
+    // Octets received and not yet answered, at the start of `buffer`.
+    let mut have = 0usize;
     let mut answer = Vec::with_capacity(4096);
     let mut framed = Vec::with_capacity(4098);
     loop {
-        let mut length = [0u8; 2];
-        match read_exact(stack, &mut stream, &mut length, idle).await {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(_) => {
-                counters.errors.fetch_add(1, Relaxed);
-                break;
+        let frame = match buffer.get(..have) {
+            Some(&[hi, lo, ref rest @ ..]) => {
+                let length = usize::from(u16::from_be_bytes([hi, lo]));
+                rest.get(..length).map(|query| (query, 2 + length))
             }
-        }
-        let length = usize::from(u16::from_be_bytes(length));
-        if read_exact(stack, &mut stream, &mut query[..length], idle)
-            .await
-            .is_err()
-        {
-            counters.errors.fetch_add(1, Relaxed);
-            break;
-        }
+            _ => None,
+        };
+        let Some((query, used)) = frame else {
+            // `get_mut`, not indexing: no panic path (a frame always fits the buffer).
+            let Some(free) = buffer.get_mut(have..).filter(|free| !free.is_empty()) else {
+                break;
+            };
+            match stack.timeout(idle, stream.read(free)).await {
+                // Closed between queries.
+                Ok(Ok(0)) if have == 0 => break,
+                Ok(Ok(n)) if n > 0 => {
+                    have += n;
+                    continue;
+                }
+                // Closed inside a query, failed, or quiet for `idle`.
+                Ok(Ok(_)) | Ok(Err(_)) | Err(_) => {
+                    counters.errors.fetch_add(1, Relaxed);
+                    break;
+                }
+            }
+        };
         counters.queries.fetch_add(1, Relaxed);
-        match crate::respond(zones, &query[..length], Transport::Tcp, &mut answer) {
-            Response::Reply(n) => {
-                COUNTERS.answered(&answer[..n]);
+        let reply = match crate::respond(zones, query, Transport::Tcp, &mut answer) {
+            Response::Reply(n) => answer.get(..n),
+            Response::Drop => None,
+        };
+        match reply {
+            Some(reply) => {
+                COUNTERS.answered(reply);
                 framed.clear();
-                framed.extend_from_slice(&(n as u16).to_be_bytes());
-                framed.extend_from_slice(&answer[..n]);
+                framed.extend_from_slice(&(reply.len() as u16).to_be_bytes());
+                framed.extend_from_slice(reply);
                 if !matches!(
                     stack.timeout(idle, stream.write_all(&framed)).await,
                     Ok(Ok(()))
@@ -422,12 +436,18 @@ async fn answer_connection<C: Connection>(
                     break;
                 }
             }
-            Response::Drop => {
+            None => {
                 // Not a query: the stream cannot be trusted to stay in step; close it.
                 COUNTERS.dropped.fetch_add(1, Relaxed);
                 break;
             }
         }
+        // The frame is answered: what follows it moves to the start.
+        if used > have {
+            break;
+        }
+        buffer.copy_within(used..have, 0);
+        have -= used;
     }
     stream.close().await;
 }

@@ -173,6 +173,11 @@ impl Zones {
             .map(|z| name::to_text(self.blob.get(z.apex.clone()).unwrap_or(&[0])))
     }
 
+    /// The number of zones.
+    pub fn zone_count(&self) -> usize {
+        self.zones.len()
+    }
+
     /// The number of records in all zones (after duplicates were merged).
     pub fn record_count(&self) -> usize {
         self.record_count

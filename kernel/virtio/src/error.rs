@@ -224,113 +224,125 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The structure and function a structure-layout error is about (they open its sentence).
+    fn structure(&self) -> Option<(StructureKind, Bdf)> {
+        match *self {
+            Error::IoBar { bdf, structure, .. }
+            | Error::BadBar { bdf, structure, .. }
+            | Error::OutsideBar { bdf, structure, .. }
+            | Error::MisalignedStructure { bdf, structure, .. }
+            | Error::StructureTooSmall { bdf, structure, .. } => Some((structure, bdf)),
+            _ => None,
+        }
+    }
+}
+
+// The sentences share their openings and endings, each written once (the device's errors,
+// the structure-layout errors, "poll it instead", "its configuration space is corrupt"): the
+// same text as one `write!` per variant, in less code.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some((structure, bdf)) = self.structure() {
+            write!(f, "the {structure} of the virtio device at {bdf} ")?;
+        } else if matches!(
+            self,
+            Error::ResetTimeout
+                | Error::NoVersion1 { .. }
+                | Error::FeaturesRejected { .. }
+                | Error::TooFewQueues { .. }
+                | Error::ConfigUnstable
+                | Error::NoMsix
+                | Error::MsixRejected { .. }
+                | Error::DeviceNeedsReset
+                | Error::UsedIdOutOfRange { .. }
+                | Error::UsedIdNotInFlight { .. }
+                | Error::UsedLengthTooLarge { .. }
+                | Error::UsedRingRunaway { .. }
+        ) {
+            f.write_str("the virtio-net device ")?;
+        }
         match *self {
-            Error::NoDevice => write!(
-                f,
-                "no virtio-net device found on PCI: run QEMU with -device virtio-net-pci,netdev=<id> and a matching -netdev"
-            ),
+            Error::NoDevice => f.write_str(
+                "no virtio-net device found on PCI: run QEMU with -device virtio-net-pci,netdev=<id> and a matching -netdev",
+            )?,
             Error::LegacyOnly { bdf } => write!(
                 f,
                 "the virtio-net device at {bdf} is legacy-only (no virtio 1.x capabilities): run QEMU with -device virtio-net-pci,disable-modern=off (or disable-legacy=on)"
-            ),
+            )?,
             Error::UnexpectedHeaderType { bdf, header_type } => write!(
                 f,
                 "PCI function {bdf} has configuration header type {header_type:#x}, not a device (0): it cannot be a virtio-net device"
-            ),
+            )?,
             Error::BadCapabilityPointer { bdf, offset } => write!(
                 f,
-                "PCI function {bdf} has a capability pointer {offset:#x} outside 0x40..0x100: its configuration space is corrupt"
-            ),
+                "PCI function {bdf} has a capability pointer {offset:#x} outside 0x40..0x100"
+            )?,
             Error::CapabilityTooShort { bdf, offset, len } => write!(
                 f,
-                "PCI function {bdf} has a {len}-byte capability at {offset:#x}, too short for its structure: its configuration space is corrupt"
-            ),
+                "PCI function {bdf} has a {len}-byte capability at {offset:#x}, too short for its structure"
+            )?,
             Error::CapabilityLoop { bdf } => write!(
                 f,
-                "the capability list of PCI function {bdf} does not end (it loops): its configuration space is corrupt"
-            ),
+                "the capability list of PCI function {bdf} does not end (it loops)"
+            )?,
             Error::MissingStructure { bdf, structure } => write!(
                 f,
                 "the virtio device at {bdf} has no usable {structure} capability: it is not a virtio 1.x PCI device"
-            ),
-            Error::IoBar {
-                bdf,
-                structure,
-                bar,
-            } => write!(
-                f,
-                "the {structure} of the virtio device at {bdf} is in I/O BAR {bar}; this driver needs memory BARs"
-            ),
-            Error::BadBar {
-                bdf,
-                structure,
-                bar,
-            } => write!(
-                f,
-                "the {structure} of the virtio device at {bdf} is in BAR {bar}, which is not a usable memory BAR"
-            ),
+            )?,
+            Error::IoBar { bar, .. } => {
+                write!(f, "is in I/O BAR {bar}; this driver needs memory BARs")?
+            }
+            Error::BadBar { bar, .. } => {
+                write!(f, "is in BAR {bar}, which is not a usable memory BAR")?
+            }
             Error::BarUnassigned { bdf, bar } => write!(
                 f,
                 "BAR {bar} of the virtio device at {bdf} has no address: the firmware did not assign it (boot with firmware that enumerates PCI, as QEMU's default does)"
-            ),
+            )?,
             Error::OutsideBar {
-                bdf,
-                structure,
                 bar,
                 offset,
                 length,
                 bar_size,
+                ..
             } => write!(
                 f,
-                "the {structure} of the virtio device at {bdf} ({length:#x} bytes at {offset:#x}) runs past the end of BAR {bar} ({bar_size:#x} bytes)"
-            ),
-            Error::MisalignedStructure {
-                bdf,
-                structure,
-                address,
-            } => write!(
-                f,
-                "the {structure} of the virtio device at {bdf} is at the misaligned address {address:#x}"
-            ),
-            Error::StructureTooSmall {
-                bdf,
-                structure,
-                length,
-                needed,
-            } => write!(
-                f,
-                "the {structure} of the virtio device at {bdf} is {length} bytes; the driver needs {needed}"
-            ),
+                "({length:#x} bytes at {offset:#x}) runs past the end of BAR {bar} ({bar_size:#x} bytes)"
+            )?,
+            Error::MisalignedStructure { address, .. } => {
+                write!(f, "is at the misaligned address {address:#x}")?
+            }
+            Error::StructureTooSmall { length, needed, .. } => {
+                write!(f, "is {length} bytes; the driver needs {needed}")?
+            }
             Error::MapFailed { phys, len } => write!(
                 f,
                 "could not map {len:#x} bytes of device registers at {phys:#x}"
-            ),
+            )?,
             Error::OutOfDmaMemory { pages } => write!(
                 f,
                 "no memory for {pages} pages of virtio-net rings and buffers: give the guest more memory"
-            ),
-            Error::ResetTimeout => write!(
-                f,
-                "the virtio-net device did not complete its reset: the device is stuck"
-            ),
+            )?,
+            Error::ResetTimeout => {
+                f.write_str("did not complete its reset: the device is stuck")?
+            }
             Error::NoVersion1 { offered } => write!(
                 f,
-                "the virtio-net device does not offer VIRTIO_F_VERSION_1 (features {offered:#x}): use a virtio 1.x device"
-            ),
+                "does not offer VIRTIO_F_VERSION_1 (features {offered:#x}): use a virtio 1.x device"
+            )?,
             Error::FeaturesRejected { features } => write!(
                 f,
-                "the virtio-net device refused features {features:#x} (FEATURES_OK cleared)"
-            ),
+                "refused features {features:#x} (FEATURES_OK cleared)"
+            )?,
             Error::TooFewQueues { available } => write!(
                 f,
-                "the virtio-net device has {available} virtqueues; the driver needs a receive and a transmit queue"
-            ),
+                "has {available} virtqueues; the driver needs a receive and a transmit queue"
+            )?,
             Error::QueueUnavailable { queue } => write!(
                 f,
                 "virtqueue {queue} of the virtio-net device is not available (maximum size 0)"
-            ),
+            )?,
             Error::BadNotifyOffset {
                 queue,
                 offset,
@@ -338,39 +350,33 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "the notification register of virtqueue {queue} (offset {offset:#x}) is misaligned or outside the {length:#x}-byte notification structure"
-            ),
-            Error::ConfigUnstable => write!(
-                f,
-                "the virtio-net device configuration kept changing while it was read"
-            ),
-            Error::NoMsix => write!(
-                f,
-                "the virtio-net device has no usable MSI-X capability: poll it instead"
-            ),
+            )?,
+            Error::ConfigUnstable => {
+                f.write_str("configuration kept changing while it was read")?
+            }
+            Error::NoMsix => f.write_str("has no usable MSI-X capability")?,
             Error::BadVector { vector } => write!(
                 f,
                 "interrupt vector {vector} is a CPU exception vector: use a vector from 32 up"
-            ),
+            )?,
             Error::MsixRejected { queue: Some(queue) } => write!(
                 f,
-                "the virtio-net device refused MSI-X table entry 0 for virtqueue {queue}: poll it instead"
-            ),
-            Error::MsixRejected { queue: None } => write!(
-                f,
-                "the virtio-net device refused MSI-X table entry 0 for configuration changes: poll it instead"
-            ),
-            Error::DeviceNeedsReset => write!(
-                f,
-                "the virtio-net device reported an internal error (DEVICE_NEEDS_RESET): the link is down"
-            ),
+                "refused MSI-X table entry 0 for virtqueue {queue}"
+            )?,
+            Error::MsixRejected { queue: None } => {
+                f.write_str("refused MSI-X table entry 0 for configuration changes")?
+            }
+            Error::DeviceNeedsReset => f.write_str(
+                "reported an internal error (DEVICE_NEEDS_RESET): the link is down",
+            )?,
             Error::UsedIdOutOfRange { queue, id } => write!(
                 f,
-                "the virtio-net device returned descriptor {id} on virtqueue {queue}, which has no such descriptor"
-            ),
+                "returned descriptor {id} on virtqueue {queue}, which has no such descriptor"
+            )?,
             Error::UsedIdNotInFlight { queue, id } => write!(
                 f,
-                "the virtio-net device returned descriptor {id} on virtqueue {queue}, which it did not hold"
-            ),
+                "returned descriptor {id} on virtqueue {queue}, which it did not hold"
+            )?,
             Error::UsedLengthTooLarge {
                 queue,
                 id,
@@ -378,8 +384,8 @@ impl fmt::Display for Error {
                 capacity,
             } => write!(
                 f,
-                "the virtio-net device claims {len} bytes in the {capacity}-byte buffer {id} of virtqueue {queue}"
-            ),
+                "claims {len} bytes in the {capacity}-byte buffer {id} of virtqueue {queue}"
+            )?,
             Error::UsedRingRunaway {
                 queue,
                 used_idx,
@@ -387,8 +393,15 @@ impl fmt::Display for Error {
                 outstanding,
             } => write!(
                 f,
-                "the virtio-net device moved the used index of virtqueue {queue} from {last_used} to {used_idx} but held only {outstanding} buffers: treating the device as broken"
-            ),
+                "moved the used index of virtqueue {queue} from {last_used} to {used_idx} but held only {outstanding} buffers: treating the device as broken"
+            )?,
+        }
+        match self {
+            Error::BadCapabilityPointer { .. }
+            | Error::CapabilityTooShort { .. }
+            | Error::CapabilityLoop { .. } => f.write_str(": its configuration space is corrupt"),
+            Error::NoMsix | Error::MsixRejected { .. } => f.write_str(": poll it instead"),
+            _ => Ok(()),
         }
     }
 }
