@@ -20,6 +20,21 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Builds `package` for the host (an app's hosted mode, `cargo build --release -p PACKAGE`) and
+/// returns the path of its program.
+#[track_caller]
+pub fn hosted_binary(package: &str) -> PathBuf {
+    let root = workspace_root();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let built = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--quiet", "--release", "-p", package])
+        .status()
+        .expect("cargo build");
+    assert!(built.success(), "building the hosted {package} failed");
+    root.join("target/release").join(package)
+}
+
 /// Exit status QEMU reports for each runtime failure code (`kernel/rt/src/shutdown.rs`).
 pub mod status {
     /// Clean power-off.

@@ -97,16 +97,8 @@ fn virtio_net_on_the_pc_machine_too() {
 
 #[test]
 fn hosted_mode_runs_the_same_code_on_a_tap_device() {
-    let root = xenolith_tests::workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--quiet", "--release", "-p", "echo"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the hosted echo failed");
     let ns = NetNs::new("hosted");
-    let binary = root.join("target/release/echo");
+    let binary = xenolith_tests::hosted_binary("echo");
     let mut server = ns
         .command(binary.to_str().unwrap())
         .args([

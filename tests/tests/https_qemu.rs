@@ -503,15 +503,8 @@ fn bad_input_never_stops_it_serving_others() {
 #[test]
 fn hosted_mode_serves_the_same_site() {
     let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let built = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--quiet", "--release", "-p", "https"])
-        .status()
-        .expect("cargo build");
-    assert!(built.success(), "building the hosted https failed");
     let ns = NetNs::new("httpshost");
-    let binary = root.join("target/release/https");
+    let binary = xenolith_tests::hosted_binary("https");
     let mut server = ns
         .command(binary.to_str().unwrap())
         .args([

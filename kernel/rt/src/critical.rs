@@ -1,6 +1,6 @@
-//! The `critical-section` implementation for libraries that need one (hickory-proto's lazy
-//! statics): on this single-core kernel a critical section is "interrupts disabled", restoring
-//! the previous state on exit.
+//! The `critical-section` implementation for libraries that need one (e.g. hickory-proto's lazy
+//! statics, should an app link it): on this single-core kernel a critical section is
+//! "interrupts disabled", restoring the previous state on exit.
 
 struct InterruptsOff;
 critical_section::set_impl!(InterruptsOff);
