@@ -10,13 +10,48 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 
+# AS_ROOT: the prefix that runs a command as root ("" when we are root, else sudo).
+AS_ROOT=()
+if [ "$(id -u)" != 0 ]; then AS_ROOT=(sudo); fi
 as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
-    die "need root to run: $* (run as root or install sudo)"; fi
+  if [ ${#AS_ROOT[@]} -gt 0 ] && ! command -v sudo >/dev/null; then
+    die "need root to run: $* (run as root or install sudo)"
+  fi
+  "${AS_ROOT[@]}" "$@"
+}
+
+# has_terminal: whether this process has a controlling terminal (a user at a terminal, tmux,
+# `script -c`), even when its standard streams are redirected.
+has_terminal() { { : < /dev/tty; } 2> /dev/null; }
+
+# bounded SECONDS COMMAND...: COMMAND with a time limit, safe at a terminal. Plain `timeout`
+# puts COMMAND in a process group of its own; at a terminal that group is a background group,
+# and a command that touches the terminal (apt-get and dpkg set its modes) is stopped by
+# SIGTTOU and waits, silently, until the limit. So at a terminal `--foreground` keeps COMMAND
+# in the terminal's group (Ctrl-C reaches it; on expiry COMMAND itself is killed, its children
+# are not); without a terminal (CI) the whole group is timed out.
+bounded() {
+  local secs=$1
+  shift
+  if has_terminal; then
+    timeout --foreground -k 10 "$secs" "$@"
+  else
+    timeout -k 10 "$secs" "$@"
+  fi
 }
 
 APT_UPDATED=0
-# need_packages CHECK:PACKAGE ...  CHECK is a command name or an absolute file path.
+# apt_get ARGS...: apt-get as root, non-interactive, bounded (30 min), its progress on stderr.
+apt_get() {
+  if [ ${#AS_ROOT[@]} -gt 0 ] && ! command -v sudo >/dev/null; then
+    die "need root to install packages (apt-get $*): run as root or install sudo"
+  fi
+  bounded 1800 "${AS_ROOT[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q "$@" >&2
+}
+
+# need_packages CHECK:PACKAGE ...  CHECK is a command name or an absolute file path. Installs
+# the packages whose CHECK is missing; the package lists are refreshed once first, and once
+# more before a retry if the install fails (an old list names versions the mirror dropped).
 need_packages() {
   local missing=() pair check pkg
   for pair in "$@"; do
@@ -27,8 +62,16 @@ need_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
-  if [ $APT_UPDATED = 0 ]; then as_root apt-get update -q >&2; APT_UPDATED=1; fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >&2
+  if [ $APT_UPDATED = 0 ]; then
+    say "apt-get update (package lists)"
+    apt_get update || die "apt-get update failed (above)"
+    APT_UPDATED=1
+  fi
+  if ! apt_get install -y "${missing[@]}"; then
+    say "the install failed; refreshing the package lists and trying once more"
+    apt_get update || die "apt-get update failed (above)"
+    apt_get install -y "${missing[@]}" || die "could not install ${missing[*]} (above)"
+  fi
 }
 
 # The Rust target and components (RUSTUP_AUTO_INSTALL=0 on our machines: add them explicitly).

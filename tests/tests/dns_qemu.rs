@@ -120,7 +120,7 @@ s.settimeout(3); s.sendto(q, (host, 53)); data, _ = s.recvfrom(4096)
 assert data[:2] == q[:2] and data[3] & 0x0f == 0, data
 print("still answering after", len(bad) * 20, "malformed packets")
 "#;
-    let (ok, out) = ns.run("python3", &["-c", script, NETNS_GUEST_IP]);
+    let (ok, out) = ns.run("/usr/bin/python3", &["-c", script, NETNS_GUEST_IP]);
     assert!(ok, "{out}\n{}", guest.console());
     assert!(
         guest.is_running(),

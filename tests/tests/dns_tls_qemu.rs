@@ -215,7 +215,7 @@ fn bad_tls_clients_do_not_stop_it() {
     let ns = NetNs::new("dotbad");
     let mut guest = guest(&ns, None);
     let (ok, out) = ns.run(
-        "python3",
+        "/usr/bin/python3",
         &[
             "-c",
             BAD_CLIENTS,

@@ -19,7 +19,7 @@ fn python(ns: &NetNs, args: &[&str]) -> String {
     let script = client("echo_client.py");
     let mut all = vec![script.to_str().unwrap()];
     all.extend_from_slice(args);
-    let (ok, out) = ns.run("python3", &all);
+    let (ok, out) = ns.run("/usr/bin/python3", &all);
     assert!(ok, "echo client {args:?} failed: {out}");
     out
 }

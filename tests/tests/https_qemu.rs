@@ -138,7 +138,7 @@ fn raw_client(ns: &NetNs, tls: bool) -> std::process::Command {
     if tls {
         command.arg(format!("CAFILE={}", ca_file()));
     }
-    command.args(["python3", "-c", RAW_CLIENT]);
+    command.args(["/usr/bin/python3", "-c", RAW_CLIENT]);
     command
 }
 

@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 use core::fmt;
 use xenolith_rt::boot::RegionKind;
 use xenolith_rt::debug::Fault;
+use xenolith_rt::shutdown::Request;
 use xenolith_rt::{Boot, println};
 
 xenolith_rt::entry!(main);
@@ -28,10 +29,6 @@ enum Error {
     FaultDidNotHappen(Fault),
     /// The heap returned memory that did not keep what was written.
     HeapCorrupt,
-    /// `wait=shutdown` on a platform without a shutdown channel.
-    NoShutdownSource,
-    /// A xenstore operation failed.
-    Xenstore(xenolith_xen::xenstore::Error),
 }
 
 fn truncated(text: &str) -> heapless::String<64> {
@@ -75,18 +72,16 @@ fn report_platform() {
     );
 }
 
-/// Waits for `xl shutdown` / `xl reboot` and does what it asks.
+/// Waits for `xl shutdown` / `xl reboot` on Xen, the ACPI power button elsewhere, and does what
+/// it asks.
 fn wait_for_shutdown_request() -> Result<(), Error> {
-    if xenolith_rt::xen::platform().is_none() {
-        return Err(Error::NoShutdownSource);
-    }
-    println!("hello: waiting for a shutdown request (xl shutdown / xl reboot)");
-    match xenolith_rt::xen::wait_for_shutdown_request().map_err(Error::Xenstore)? {
-        xenolith_rt::xen::ShutdownRequest::PowerOff => {
+    println!("hello: waiting for a shutdown request (xl shutdown / xl reboot, ACPI power button)");
+    match xenolith_rt::shutdown::wait_for_request() {
+        Request::PowerOff => {
             println!("hello: powering off as requested");
             Ok(())
         }
-        xenolith_rt::xen::ShutdownRequest::Reboot => {
+        Request::Reboot => {
             println!("hello: rebooting as requested");
             xenolith_rt::shutdown::reboot()
         }
@@ -100,10 +95,6 @@ impl fmt::Display for Error {
                 f,
                 "{key}={value} is not understood: hello takes fault=write-text|null-read|stack-overflow|panic and wait=shutdown"
             ),
-            Error::NoShutdownSource => {
-                write!(f, "wait=shutdown needs Xen (control/shutdown in xenstore)")
-            }
-            Error::Xenstore(e) => write!(f, "{e}"),
             Error::FaultDidNotHappen(fault) => {
                 write!(f, "the deliberate fault {fault:?} did not happen")
             }

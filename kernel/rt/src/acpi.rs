@@ -1,4 +1,5 @@
-//! Just enough ACPI to power the machine off: RSDP → RSDT/XSDT → FADT → the S5 sleep type.
+//! Just enough ACPI to power the machine off and to hear its power button: RSDP → RSDT/XSDT →
+//! FADT → the S5 sleep type and the PM1 event registers.
 //!
 //! Under QEMU (`q35`, `pc`, `microvm`) the guest ends with an ACPI S5 transition, which makes
 //! QEMU exit with status 0. Legacy platforms write `SLP_TYPa | SLP_EN` to the PM1a control block
@@ -28,6 +29,34 @@ pub enum PowerOff {
         /// `SLP_TYP` for S5.
         sleep_type: u8,
     },
+}
+
+/// The fixed-feature power button (ACPI 6.4 §4.8.3.1, §4.8.2.2.1): `PWRBTN_STS` and
+/// `PWRBTN_EN` (bit 8) in the PM1 status and enable registers, signalled by the SCI. QEMU's
+/// `system_powerdown` (and so `virsh shutdown`) presses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PowerButton {
+    /// PM1a event block I/O port: the status register; the enable register follows it.
+    pub pm1a_event: u16,
+    /// PM1b event block I/O port, if any.
+    pub pm1b_event: Option<u16>,
+    /// Offset of the enable register in each event block (half the block's length).
+    pub enable_offset: u16,
+    /// PM1a control block I/O port (its bit 0, `SCI_EN`, says ACPI mode is on).
+    pub pm1a_control: u16,
+    /// The ISA interrupt the SCI arrives on (9 under QEMU).
+    pub sci_irq: u8,
+    /// `SMI_CMD` port and the `ACPI_ENABLE` value to write to it when ACPI mode is off.
+    pub acpi_enable: Option<(u16, u8)>,
+}
+
+/// What ACPI offers this guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acpi {
+    /// How to power off.
+    pub power_off: PowerOff,
+    /// The power button, where the machine has a fixed-feature one.
+    pub power_button: Option<PowerButton>,
 }
 
 /// An ACPI generic address (only system memory and system I/O are supported).
@@ -177,11 +206,8 @@ fn generic_address(b: &[u8]) -> Option<GenericAddress> {
     }
 }
 
-/// Finds how to power off from the ACPI tables.
-pub fn find_power_off<M: PhysicalMemory>(
-    memory: &M,
-    rsdp_hint: Option<u64>,
-) -> Result<PowerOff, AcpiError> {
+/// Finds how to power off, and the power button, from the ACPI tables.
+pub fn find<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> Result<Acpi, AcpiError> {
     let rsdp = find_rsdp(memory, rsdp_hint)?;
     let (root, entry_size) = if rsdp[15] >= 2 && u64_at(&rsdp, 24) != 0 {
         (u64_at(&rsdp, 24), 8u64)
@@ -229,9 +255,13 @@ pub fn find_power_off<M: PhysicalMemory>(
         };
         let register = register.ok_or(AcpiError::NoControlRegister)?;
         // QEMU's hardware-reduced machines use 5 for S5 when the DSDT does not say.
-        return Ok(PowerOff::SleepControl {
-            register,
-            sleep_type: s5.unwrap_or(5),
+        // (Their power button is a generic event device, which this runtime does not read.)
+        return Ok(Acpi {
+            power_off: PowerOff::SleepControl {
+                register,
+                sleep_type: s5.unwrap_or(5),
+            },
+            power_button: None,
         });
     }
     let pm1a = u16::try_from(u32_at(&f, 64)).ok().filter(|&p| p != 0);
@@ -244,10 +274,42 @@ pub fn find_power_off<M: PhysicalMemory>(
         None => return Err(AcpiError::NoControlRegister),
     };
     let pm1b = u16::try_from(u32_at(&f, 68)).ok().filter(|&p| p != 0);
-    Ok(PowerOff::Pm1Control {
-        pm1a,
-        pm1b,
-        sleep_type: s5.unwrap_or(0),
+    Ok(Acpi {
+        power_off: PowerOff::Pm1Control {
+            pm1a,
+            pm1b,
+            sleep_type: s5.unwrap_or(0),
+        },
+        power_button: power_button(&f, n, pm1a),
+    })
+}
+
+/// The fixed-feature power button from the FADT's first `n` bytes, unless the FADT says it is
+/// absent or a control-method device (`PWR_BUTTON` flag), or names no usable event block.
+fn power_button(f: &[u8], n: usize, pm1a_control: u16) -> Option<PowerButton> {
+    const PWR_BUTTON: u32 = 1 << 4;
+    if n < 116 || u32_at(f, 112) & PWR_BUTTON != 0 {
+        return None;
+    }
+    let port = |at| u16::try_from(u32_at(f, at)).ok().filter(|&p| p != 0);
+    let pm1a_event = port(56).or_else(|| match f.get(148..160).and_then(generic_address) {
+        Some(GenericAddress::Io(port)) => Some(port),
+        _ => None,
+    })?;
+    // PM1_EVT_LEN: status and enable registers of equal length, at least 2 bytes each.
+    let length = *f.get(88)?;
+    if length < 4 || length % 2 != 0 {
+        return None;
+    }
+    let sci = u16::from_le_bytes([*f.get(46)?, *f.get(47)?]);
+    let acpi_enable = port(48).zip(f.get(52).copied().filter(|&v| v != 0));
+    Some(PowerButton {
+        pm1a_event,
+        pm1b_event: port(60),
+        enable_offset: u16::from(length / 2),
+        pm1a_control,
+        sci_irq: u8::try_from(sci).ok().filter(|&irq| irq < 16)?,
+        acpi_enable,
     })
 }
 
@@ -339,7 +401,13 @@ mod tests {
             fadt[244] = 1; // system I/O
             fadt[248..256].copy_from_slice(&0x508u64.to_le_bytes());
         } else {
+            // q35 (ICH9): SCI on IRQ 9, SMI_CMD 0xb2 with ACPI_ENABLE 2, PM1 events at 0x600.
+            fadt[46..48].copy_from_slice(&9u16.to_le_bytes());
+            fadt[48..52].copy_from_slice(&0xb2u32.to_le_bytes());
+            fadt[52] = 2;
+            fadt[56..60].copy_from_slice(&0x600u32.to_le_bytes());
             fadt[64..68].copy_from_slice(&0x604u32.to_le_bytes());
+            fadt[88] = 4;
         }
         finish(&mut fadt, 9);
         mem[0x7fe_1000..0x7fe_1000 + 276].copy_from_slice(&fadt);
@@ -359,7 +427,7 @@ mod tests {
         ];
         let m = machine(false, &aml);
         assert_eq!(
-            find_power_off(&m, None).unwrap(),
+            find(&m, None).unwrap().power_off,
             PowerOff::Pm1Control {
                 pm1a: 0x604,
                 pm1b: None,
@@ -367,8 +435,8 @@ mod tests {
             }
         );
         // The hint is used when it is right, and ignored when it is not.
-        assert!(find_power_off(&m, Some(0xf_5a10)).is_ok());
-        assert!(find_power_off(&m, Some(0x1000)).is_ok());
+        assert!(find(&m, Some(0xf_5a10)).is_ok());
+        assert!(find(&m, Some(0x1000)).is_ok());
     }
 
     #[test]
@@ -380,7 +448,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            find_power_off(&m, None).unwrap(),
+            find(&m, None).unwrap().power_off,
             PowerOff::SleepControl {
                 register: GenericAddress::Io(0x508),
                 sleep_type: 5
@@ -397,7 +465,7 @@ mod tests {
             ],
         );
         assert_eq!(
-            find_power_off(&m, None).unwrap(),
+            find(&m, None).unwrap().power_off,
             PowerOff::Pm1Control {
                 pm1a: 0x604,
                 pm1b: None,
@@ -406,7 +474,7 @@ mod tests {
         );
         let m = machine(false, b"nothing here");
         assert_eq!(
-            find_power_off(&m, None).unwrap(),
+            find(&m, None).unwrap().power_off,
             PowerOff::Pm1Control {
                 pm1a: 0x604,
                 pm1b: None,
@@ -416,19 +484,69 @@ mod tests {
     }
 
     #[test]
+    fn power_button_from_the_fadt() {
+        let m = machine(false, &[]);
+        let button = find(&m, None).unwrap().power_button;
+        assert_eq!(
+            button,
+            Some(PowerButton {
+                pm1a_event: 0x600,
+                pm1b_event: None,
+                enable_offset: 2,
+                pm1a_control: 0x604,
+                sci_irq: 9,
+                acpi_enable: Some((0xb2, 2)),
+            })
+        );
+        // Hardware-reduced machines have none (theirs is a generic event device).
+        assert_eq!(find(&machine(true, &[]), None).unwrap().power_button, None);
+
+        let fadt = 0x7fe_1000;
+        let with = |edit: &dyn Fn(&mut [u8])| {
+            let mut m = machine(false, &[]);
+            edit(&mut m.0[fadt..fadt + 276]);
+            finish(&mut m.0[fadt..fadt + 276], 9);
+            find(&m, None).unwrap()
+        };
+        // A control-method button, no event block, an odd or short block, an SCI past the
+        // ISA range: no button, and power-off still works.
+        for edit in [
+            &(|f: &mut [u8]| f[112] = 1 << 4) as &dyn Fn(&mut [u8]),
+            &|f: &mut [u8]| f[56..60].fill(0),
+            &|f: &mut [u8]| f[88] = 3,
+            &|f: &mut [u8]| f[88] = 2,
+            &|f: &mut [u8]| f[46] = 20,
+        ] {
+            let acpi = with(edit);
+            assert_eq!(acpi.power_button, None);
+            assert!(matches!(
+                acpi.power_off,
+                PowerOff::Pm1Control { pm1a: 0x604, .. }
+            ));
+        }
+        // No SMI_CMD: ACPI mode is taken as already on.
+        let acpi = with(&|f: &mut [u8]| f[48..52].fill(0));
+        assert_eq!(acpi.power_button.unwrap().acpi_enable, None);
+        // The 64-bit event block when the 32-bit one is zero.
+        let acpi = with(&|f: &mut [u8]| {
+            f[56..60].fill(0);
+            f[148] = 1;
+            f[152..160].copy_from_slice(&0x700u64.to_le_bytes());
+        });
+        assert_eq!(acpi.power_button.unwrap().pm1a_event, 0x700);
+    }
+
+    #[test]
     fn corrupt_tables_are_errors() {
         let mut m = machine(false, &[]);
         m.0[0x7fe_1000 + 20] ^= 0xff; // FADT checksum
-        assert_eq!(find_power_off(&m, None), Err(AcpiError::BadTable("FADT")));
+        assert_eq!(find(&m, None), Err(AcpiError::BadTable("FADT")));
         let mut m = machine(false, &[]);
         m.0[0x7fe_0004] = 0xff; // RSDT length absurd
         m.0[0x7fe_0007] = 0xff;
+        assert_eq!(find(&m, None), Err(AcpiError::BadTable("RSDT/XSDT")));
         assert_eq!(
-            find_power_off(&m, None),
-            Err(AcpiError::BadTable("RSDT/XSDT"))
-        );
-        assert_eq!(
-            find_power_off(&Flat(std::vec![0u8; 0x10_0000]), None),
+            find(&Flat(std::vec![0u8; 0x10_0000]), None),
             Err(AcpiError::NoRsdp)
         );
     }

@@ -53,6 +53,8 @@ pub mod paging;
 mod pit;
 #[cfg(target_os = "none")]
 pub mod platform;
+#[cfg(target_os = "none")]
+mod power_button;
 pub mod random;
 #[cfg(target_os = "none")]
 mod serial;

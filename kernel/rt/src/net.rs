@@ -128,9 +128,9 @@ impl NetDevice for XenNet {
 }
 
 /// The runtime as the executor's platform: the clock, sleeping until an interrupt, event
-/// channel or deadline, and randomness. On Xen each wake-up also routes xenstore watch events
-/// and honours `xl shutdown` / `xl reboot` (acknowledged, then the guest powers off or
-/// reboots).
+/// channel or deadline, and randomness. Each wake-up also honours a shutdown request (`xl
+/// shutdown` / `xl reboot` on Xen, the ACPI power button elsewhere): the guest then powers off
+/// or reboots, its shutdown reports first.
 struct KernelPlatform;
 
 impl xenolith_netstack::Platform for KernelPlatform {
@@ -140,13 +140,8 @@ impl xenolith_netstack::Platform for KernelPlatform {
 
     fn idle(&self, deadline: Option<core::time::Duration>) {
         crate::idle::until(deadline);
-        if crate::xen::platform().is_some() {
-            match crate::xen::poll_shutdown_request() {
-                Ok(Some(crate::xen::ShutdownRequest::PowerOff)) => crate::shutdown::power_off(),
-                Ok(Some(crate::xen::ShutdownRequest::Reboot)) => crate::shutdown::reboot(),
-                Ok(None) => {}
-                Err(e) => log::warn!("xenstore: {e}"),
-            }
+        if let Some(request) = crate::shutdown::poll_request() {
+            crate::shutdown::honour(request);
         }
     }
 

@@ -101,22 +101,24 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
     };
 
     let mut device_pages: Vec<u64, 2> = Vec::new();
+    let mut power_button = None;
     if !platform.is_xen() {
         pit::mask_legacy_pics();
         match pit::calibrate_tsc() {
             Some(hz) => crate::clock::set_tsc_frequency(hz),
             None => println!("warning: no PIT to calibrate the TSC; timestamps assume 1 GHz"),
         }
-        match crate::acpi::find_power_off(&IdentityMemory, data.rsdp) {
-            Ok(method) => {
+        match crate::acpi::find(&IdentityMemory, data.rsdp) {
+            Ok(acpi) => {
                 if let crate::acpi::PowerOff::SleepControl {
                     register: crate::acpi::GenericAddress::Memory(a),
                     ..
-                } = method
+                } = acpi.power_off
                 {
                     let _ = device_pages.push(a & !(PAGE_SIZE - 1));
                 }
-                shutdown::set_acpi(method);
+                shutdown::set_acpi(acpi.power_off);
+                power_button = acpi.power_button;
             }
             Err(e) => println!("warning: {e}: the guest cannot power itself off"),
         }
@@ -154,8 +156,13 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
             ),
             Err(e) => boot_failure("Xen platform", &e),
         }
-    } else if let Err(e) = crate::lapic::init() {
-        log::warn!("{e}: sleeping falls back to polling");
+    } else {
+        if let Err(e) = crate::lapic::init() {
+            log::warn!("{e}: sleeping falls back to polling");
+        }
+        if let Some(button) = power_button {
+            crate::power_button::init(button);
+        }
     }
     if data.cmdline_truncated {
         log::warn!(

@@ -132,14 +132,9 @@ fn map_grant_table() -> Result<GrantTable, Error> {
     GrantTable::new(memory, frames).map_err(|_| Error::Hypercall("grant table", Errno::EINVAL))
 }
 
-/// What the toolstack asked for through `control/shutdown`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ShutdownRequest {
-    /// `xl shutdown` (or `halt`): power off.
-    PowerOff,
-    /// `xl reboot`.
-    Reboot,
-}
+/// What the toolstack asked for through `control/shutdown` (`xl shutdown` or `halt`: power
+/// off; `xl reboot`).
+pub use crate::shutdown::Request as ShutdownRequest;
 
 /// Whether a `control/shutdown` value asks for something we do, after acknowledging it.
 fn handle_control(
@@ -223,14 +218,4 @@ pub fn poll_shutdown_request() -> Result<Option<ShutdownRequest>, xenstore::Erro
         }
     }
     Ok(None)
-}
-
-/// Blocks until the toolstack asks to shut down.
-pub fn wait_for_shutdown_request() -> Result<ShutdownRequest, xenstore::Error> {
-    loop {
-        if let Some(request) = poll_shutdown_request()? {
-            return Ok(request);
-        }
-        crate::idle::until(None);
-    }
 }
