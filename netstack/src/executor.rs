@@ -5,7 +5,7 @@
 //! 1. poll the main future and every task that was woken (or just spawned);
 //! 2. poll each [`Stack`] with the current time: frames in, frames out, timers, DHCP; smoltcp
 //!    wakes the tasks whose sockets became ready, and answers with its next deadline;
-//! 3. if nothing was woken, ask the [`Platform`] to idle until a device event or that
+//! 3. if nothing was woken, ask the [`Machine`] to idle until a device event or that
 //!    deadline.
 //!
 //! Tasks are boxed futures ([`Spawner::spawn`]); wakers are `Arc`s that set an atomic flag, so
@@ -23,7 +23,7 @@
 //!   [`sim`](crate::sim)), which the runtime, a `no_std` kernel crate, cannot.
 //!
 //! What stays in the runtime is what touches hardware: the clock, sleeping on event channels
-//! or the LAPIC timer, and randomness, behind the three-method [`Platform`] trait.
+//! or the LAPIC timer, and randomness, behind the three-method [`Machine`] trait.
 
 use alloc::boxed::Box;
 use alloc::rc::{Rc, Weak};
@@ -36,30 +36,9 @@ use core::future::Future;
 use core::pin::Pin;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll, Waker};
-use core::time::Duration;
 
 use crate::Stack;
-
-/// What the executor needs from the machine: a clock, a way to sleep, and randomness.
-///
-/// The runtime implements it for Xen (event channels and a one-shot timer) and QEMU (LAPIC
-/// timer and MSI-X); hosted mode has `hosted::HostPlatform` (feature `std`).
-pub trait Platform {
-    /// Monotonic time since boot.
-    fn now(&self) -> Duration;
-
-    /// Sleep until a device or timer event, or until `deadline` (None: no deadline). May return
-    /// early.
-    ///
-    /// It must not sleep through an event that arrived since it last returned: the executor
-    /// checks for work and then calls `idle`, so an interrupt in between must make `idle`
-    /// return at once (disable interrupts, check a pending flag, then `sti; hlt`). A deadline
-    /// in the past means: return at once.
-    fn idle(&self, deadline: Option<Duration>);
-
-    /// Fresh random bits (smoltcp seed, DHCP xid, ephemeral ports).
-    fn random_u64(&self) -> u64;
-}
+pub use xenolith_device::Machine;
 
 /// A spawned task.
 struct Task {
@@ -134,10 +113,10 @@ impl Executor {
     pub fn block_on<F: Future>(
         &self,
         stack: &Stack,
-        platform: &dyn Platform,
+        machine: &dyn Machine,
         future: F,
     ) -> F::Output {
-        self.block_on_stacks(&[stack], platform, future)
+        self.block_on_stacks(&[stack], machine, future)
     }
 
     /// [`block_on`](Executor::block_on) for several stacks (several interfaces, or two
@@ -145,7 +124,7 @@ impl Executor {
     pub fn block_on_stacks<F: Future>(
         &self,
         stacks: &[&Stack],
-        platform: &dyn Platform,
+        machine: &dyn Machine,
         future: F,
     ) -> F::Output {
         let mut future = core::pin::pin!(future);
@@ -164,12 +143,12 @@ impl Executor {
             }
             self.run_woken_tasks();
 
-            let now = platform.now();
+            let now = machine.now();
             let deadline = stacks.iter().filter_map(|stack| stack.poll(now)).min();
             if self.shared.any_woken.load(Ordering::Acquire) {
                 continue;
             }
-            platform.idle(deadline);
+            machine.idle(deadline);
         }
     }
 

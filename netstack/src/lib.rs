@@ -10,19 +10,19 @@
 //!   answered by the interface itself;
 //! - [`UdpSocket`], [`TcpListener`], [`TcpStream`]: async sockets woken by smoltcp;
 //! - [`executor`]: the single-threaded executor that runs the tasks and drives the stack, over
-//!   a [`Platform`] (clock, idle, randomness) that the runtime or the host provides;
+//!   a [`Machine`] (clock, idle, randomness) that the runtime or the host provides;
 //! - [`sim`]: an in-memory wire and a simulated clock, to run two stacks against each other in
 //!   tests;
-//! - `hosted` (feature `std`): a Linux TAP device and the Linux platform, so the same stack and
+//! - `hosted` (feature `std`): a Linux TAP device and the Linux machine, so the same stack and
 //!   apps run as a process.
 //!
-//! An app in short (the runtime supplies `device` and `platform`):
+//! An app in short (the runtime supplies `device` and `machine`):
 //!
 //! ```ignore
-//! let stack = Stack::new(device, Config::Dhcp, platform);
+//! let stack = Stack::new(device, Config::Dhcp, machine);
 //! let executor = Executor::new();
 //! let spawner = executor.spawner();
-//! executor.block_on(&stack, platform, async {
+//! executor.block_on(&stack, machine, async {
 //!     let socket = UdpSocket::bind(&stack, 7)?;
 //!     let mut buffer = [0; 1500];
 //!     loop {
@@ -62,7 +62,7 @@ pub mod hosted;
 pub use config::Config;
 pub use device::{DeviceStats, NetDevice};
 pub use error::Error;
-pub use executor::{Executor, Platform, Spawner};
+pub use executor::{Executor, Machine, Spawner};
 pub use stack::{SocketBuffers, Stack, StackStats};
 pub use stream::{Acceptor, Connection, Plain};
 pub use tcp::{TcpListener, TcpStream};

@@ -1,12 +1,12 @@
 //! A simulated network for tests: an in-memory Ethernet [`Wire`] with two ends, and a
-//! [`SimPlatform`] whose clock jumps to the next deadline instead of sleeping.
+//! [`SimMachine`] whose clock jumps to the next deadline instead of sleeping.
 //!
 //! Two [`Stack`](crate::Stack)s over the two ends of a wire, run by one
 //! [`Executor`](crate::Executor), talk to each other exactly as over a real link: ARP, TCP
 //! handshakes, retransmissions (with [`Wire::drop_every`]), timers. The simulated clock makes
 //! such a test fast and deterministic: a 200 ms retransmission timeout takes no real time.
 //!
-//! The platform's `idle` returns at once while frames are in flight (a frame on the wire is a
+//! The machine's `idle` returns at once while frames are in flight (a frame on the wire is a
 //! device event), jumps the clock to the deadline otherwise, and panics when there is neither
 //! (nothing could ever happen again: the test is deadlocked).
 
@@ -17,7 +17,7 @@ use core::cell::{Cell, RefCell};
 use core::fmt;
 use core::time::Duration;
 
-use crate::{DeviceStats, NetDevice, Platform};
+use crate::{DeviceStats, Machine, NetDevice};
 
 /// Frames a direction of the wire holds before it drops (like a full ring).
 const QUEUE_FRAMES: usize = 512;
@@ -143,19 +143,19 @@ impl fmt::Debug for WireEnd {
     }
 }
 
-/// A [`Platform`] with a simulated clock, for stacks on a [`Wire`].
+/// A [`Machine`] with a simulated clock, for stacks on a [`Wire`].
 #[derive(Debug)]
-pub struct SimPlatform {
+pub struct SimMachine {
     wire: Wire,
     now: Cell<Duration>,
     random: Cell<u64>,
     idles: Cell<u64>,
 }
 
-impl SimPlatform {
+impl SimMachine {
     /// A clock at zero, watching `wire` for frames in flight; `seed` drives the randomness.
-    pub fn new(wire: &Wire, seed: u64) -> SimPlatform {
-        SimPlatform {
+    pub fn new(wire: &Wire, seed: u64) -> SimMachine {
+        SimMachine {
             wire: wire.clone(),
             now: Cell::new(Duration::ZERO),
             random: Cell::new(seed),
@@ -174,7 +174,7 @@ impl SimPlatform {
     }
 }
 
-impl Platform for SimPlatform {
+impl Machine for SimMachine {
     fn now(&self) -> Duration {
         self.now.get()
     }

@@ -34,7 +34,7 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Add
 
 use crate::phy::Adapter;
 use crate::time::{instant, since_boot};
-use crate::{Config, DeviceStats, Error, NetDevice, Platform};
+use crate::{Config, DeviceStats, Error, Machine, NetDevice};
 
 /// How long a dropped, still-open TCP connection may take to close before it is aborted.
 pub const LINGER: Duration = Duration::from_secs(30);
@@ -129,9 +129,9 @@ impl Stack {
     pub fn new(
         device: Box<dyn NetDevice>,
         config: Config,
-        platform: &dyn Platform,
+        machine: &dyn Machine,
     ) -> Result<Stack, Error> {
-        Stack::with_buffers(device, config, SocketBuffers::default(), platform)
+        Stack::with_buffers(device, config, SocketBuffers::default(), machine)
     }
 
     /// A stack whose sockets get `buffers`.
@@ -139,7 +139,7 @@ impl Stack {
         device: Box<dyn NetDevice>,
         config: Config,
         buffers: SocketBuffers,
-        platform: &dyn Platform,
+        machine: &dyn Machine,
     ) -> Result<Stack, Error> {
         let mac = EthernetAddress(device.mac_address());
         if !mac.is_unicast() {
@@ -150,10 +150,10 @@ impl Stack {
         if let Config::Static { address, gateway } = config {
             Config::new_static(address, gateway)?;
         }
-        let now = platform.now();
+        let now = machine.now();
         let mut device = Adapter::new(device);
         let mut iface_config = iface::Config::new(HardwareAddress::Ethernet(mac));
-        iface_config.random_seed = platform.random_u64();
+        iface_config.random_seed = machine.random_u64();
         let mut iface = Interface::new(iface_config, &mut device, instant(now));
         #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
         let mut sockets = SocketSet::new(Vec::new());
@@ -171,7 +171,7 @@ impl Stack {
             Config::Dhcp => return Err(Error::DhcpNotBuilt),
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
-        let port_state = (platform.random_u64() as u32) | 1;
+        let port_state = (machine.random_u64() as u32) | 1;
         log::info!("interface {mac}, {config}");
         Ok(Stack {
             inner: Rc::new(RefCell::new(Inner {
@@ -203,7 +203,7 @@ impl Stack {
         let deadline = {
             let mut guard = self.inner.borrow_mut();
             let inner = &mut *guard;
-            // Time never goes backwards for smoltcp, whatever the platform clock does.
+            // Time never goes backwards for smoltcp, whatever the machine clock does.
             let now = now.max(inner.now);
             inner.now = now;
             let timestamp = instant(now);
@@ -575,7 +575,7 @@ impl fmt::Debug for Sleep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::{SimPlatform, Wire};
+    use crate::sim::{SimMachine, Wire};
     use alloc::vec;
     use smoltcp::phy::ChecksumCapabilities;
     use smoltcp::wire::{
@@ -606,12 +606,12 @@ mod tests {
     #[test]
     fn answers_arp_and_ping() {
         let wire = Wire::new();
-        let platform = SimPlatform::new(&wire, 3);
+        let machine = SimMachine::new(&wire, 3);
         let (mut peer, end) = wire.ends();
         let peer_mac = EthernetAddress(peer.mac_address());
         let our_mac = EthernetAddress(end.mac_address());
         let config = Config::new_static(Ipv4Cidr::new(US, 24), None).unwrap();
-        let stack = Stack::new(Box::new(end), config, &platform).unwrap();
+        let stack = Stack::new(Box::new(end), config, &machine).unwrap();
 
         let arp = ArpRepr::EthernetIpv4 {
             operation: ArpOperation::Request,

@@ -1,4 +1,4 @@
-//! Conversions between `core::time::Duration` (the platform's time since boot) and smoltcp's
+//! Conversions between `core::time::Duration` (the machine's time since boot) and smoltcp's
 //! `Instant` and `Duration`.
 
 use core::time::Duration;

@@ -7,10 +7,10 @@ use std::pin::{Pin, pin};
 use std::task::Poll;
 use std::time::Duration;
 
-use xenolith_netstack::sim::{SimPlatform, Wire};
+use xenolith_netstack::sim::{SimMachine, Wire};
 use xenolith_netstack::wire::{IpEndpoint, Ipv4Address, Ipv4Cidr};
 use xenolith_netstack::{
-    Config, Error, Executor, Platform, SocketBuffers, Spawner, Stack, TcpListener, TcpStream,
+    Config, Error, Executor, Machine, SocketBuffers, Spawner, Stack, TcpListener, TcpStream,
     UdpSocket,
 };
 
@@ -19,7 +19,7 @@ const B: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
 
 struct Net {
     wire: Wire,
-    platform: SimPlatform,
+    machine: SimMachine,
     a: Stack,
     b: Stack,
     executor: Executor,
@@ -27,17 +27,17 @@ struct Net {
 
 fn net() -> Net {
     let wire = Wire::new();
-    let platform = SimPlatform::new(&wire, 7);
+    let machine = SimMachine::new(&wire, 7);
     let (end_a, end_b) = wire.ends();
     let config = |address| Config::Static {
         address: Ipv4Cidr::new(address, 24),
         gateway: None,
     };
-    let a = Stack::new(Box::new(end_a), config(A), &platform).unwrap();
-    let b = Stack::new(Box::new(end_b), config(B), &platform).unwrap();
+    let a = Stack::new(Box::new(end_a), config(A), &machine).unwrap();
+    let b = Stack::new(Box::new(end_b), config(B), &machine).unwrap();
     Net {
         wire,
-        platform,
+        machine,
         a,
         b,
         executor: Executor::new(),
@@ -47,7 +47,7 @@ fn net() -> Net {
 impl Net {
     fn run<F: Future>(&self, future: F) -> F::Output {
         self.executor
-            .block_on_stacks(&[&self.a, &self.b], &self.platform, future)
+            .block_on_stacks(&[&self.a, &self.b], &self.machine, future)
     }
 }
 
@@ -233,9 +233,9 @@ fn tcp_transfer_of_a_megabyte() {
     assert_eq!(net.a.stats().tcp_connected, 1);
     // Simulated time: the transfer is not held up by timers (no loss, no stalls).
     assert!(
-        net.platform.now() < Duration::from_secs(2),
+        net.machine.now() < Duration::from_secs(2),
         "took {:?}",
-        net.platform.now()
+        net.machine.now()
     );
 }
 

@@ -180,13 +180,13 @@ mod tests {
     use super::*;
     use alloc::boxed::Box;
     use alloc::vec::Vec;
-    use xenolith_netstack::sim::{SimPlatform, Wire};
+    use xenolith_netstack::sim::{SimMachine, Wire};
     use xenolith_netstack::wire::{Ipv4Address, Ipv4Cidr};
     use xenolith_netstack::{Config, Executor};
 
     const SERVER: Ipv4Address = Ipv4Address::new(10, 0, 0, 2);
 
-    fn stacks(wire: &Wire, platform: &SimPlatform) -> (Stack, Stack) {
+    fn stacks(wire: &Wire, platform: &SimMachine) -> (Stack, Stack) {
         let (client_end, server_end) = wire.ends();
         let config = |last| Config::Static {
             address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, last), 24),
@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn echoes_udp_and_tcp_and_caps_connections() {
         let wire = Wire::new();
-        let platform = SimPlatform::new(&wire, 1);
+        let platform = SimMachine::new(&wire, 1);
         let (client, server) = stacks(&wire, &platform);
         let executor = Executor::new();
         let options = Options {

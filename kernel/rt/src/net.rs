@@ -1,13 +1,13 @@
 //! The network device for apps: netfront on Xen, virtio-net elsewhere.
 //!
 //! [`open`] finds and brings up the platform's NIC and returns it as a
-//! `xenolith_netstack::NetDevice`. The wrappers here feed drivers what the runtime observes
+//! `xenolith_device::NetDevice`. The wrappers here feed drivers what the runtime observes
 //! (fired event channels and xenstore watch events for netfront; interrupts arrive through
 //! the idle loop for virtio-net), so the stack only ever calls the trait.
 
 use alloc::boxed::Box;
 use core::fmt;
-use xenolith_netstack::{DeviceStats, NetDevice};
+use xenolith_device::{DeviceStats, NetDevice};
 
 /// Why no network device could be opened.
 #[derive(Debug)]
@@ -133,7 +133,7 @@ impl NetDevice for XenNet {
 /// or reboots, its shutdown reports first.
 struct KernelPlatform;
 
-impl xenolith_netstack::Platform for KernelPlatform {
+impl xenolith_device::Machine for KernelPlatform {
     fn now(&self) -> core::time::Duration {
         crate::clock::now()
     }
@@ -153,6 +153,6 @@ impl xenolith_netstack::Platform for KernelPlatform {
 static PLATFORM: KernelPlatform = KernelPlatform;
 
 /// The executor's platform.
-pub fn platform() -> &'static dyn xenolith_netstack::Platform {
+pub fn platform() -> &'static dyn xenolith_device::Machine {
     &PLATFORM
 }

@@ -8,7 +8,7 @@ use alloc::string::String;
 use xenolith_arch::paging::Access;
 use xenolith_arch::port::{inl, outl};
 use xenolith_arch::shared::SharedMemory;
-use xenolith_netstack::NetDevice;
+use xenolith_device::NetDevice;
 use xenolith_virtio::{Bdf, PciConfig, Platform, VirtioNet};
 
 /// PCI configuration mechanism #1 (present on `q35` and `pc`; absent on `microvm`).

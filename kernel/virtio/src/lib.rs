@@ -4,7 +4,7 @@
 //! - [`pci`]: finding the device and its virtio structures (§4.1.2, §4.1.4);
 //! - `transport`: the common configuration, notification and MSI-X registers (§4.1.4-5);
 //! - [`queue`]: split virtqueues, with the used ring treated as untrusted input (§2.7);
-//! - [`net`]: the network device (§5.1), a [`xenolith_netstack::NetDevice`].
+//! - [`net`]: the network device (§5.1), a [`xenolith_device::NetDevice`].
 //!
 //! The crate has no `unsafe`: whatever touches hardware comes through three small traits the
 //! runtime implements — [`PciConfig`] (configuration space by port I/O), [`Platform`] (mapping

@@ -28,7 +28,7 @@
 //! [`VirtioNet::failure`] for the console.
 
 use xenolith_arch::shared::SharedMemory;
-use xenolith_netstack::{DeviceStats, NetDevice};
+use xenolith_device::{DeviceStats, NetDevice};
 
 use crate::Error;
 use crate::pci::{self, Bdf, PciConfig, VirtioPciDevice, msix_control};

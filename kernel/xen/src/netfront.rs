@@ -68,7 +68,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use spin::Mutex;
-use xenolith_netstack::{DeviceStats, NetDevice};
+use xenolith_device::{DeviceStats, NetDevice};
 
 /// Bytes in a page.
 const PAGE: usize = SharedMemory::PAGE;

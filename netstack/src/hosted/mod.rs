@@ -1,7 +1,7 @@
 //! Hosted mode: the stack and the apps as a Linux process, over a TAP interface.
 //!
 //! [`TapDevice`] is a [`NetDevice`] on `/dev/net/tun` (`IFF_TAP | IFF_NO_PI`: one Ethernet
-//! frame per `read`/`write`, no header); [`HostPlatform`] is the [`Platform`]: the clock is
+//! frame per `read`/`write`, no header); [`HostMachine`] is the [`Machine`]: the clock is
 //! `std::time::Instant`, idling is `poll(2)` on the TAP descriptor with the deadline as
 //! timeout, and randomness comes from `/dev/urandom`.
 //!
@@ -21,7 +21,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::string::{String, ToString};
 use std::time::{Duration, Instant};
 
-use crate::{DeviceStats, NetDevice, Platform};
+use crate::{DeviceStats, Machine, NetDevice};
 
 /// A Linux TAP interface as a [`NetDevice`].
 #[derive(Debug)]
@@ -55,7 +55,7 @@ impl TapDevice {
         &self.name
     }
 
-    /// A second descriptor for the interface, for [`HostPlatform`] to wait on.
+    /// A second descriptor for the interface, for [`HostMachine`] to wait on.
     pub fn wait_handle(&self) -> io::Result<OwnedFd> {
         self.file.as_fd().try_clone_to_owned()
     }
@@ -113,18 +113,18 @@ impl NetDevice for TapDevice {
     }
 }
 
-/// The Linux [`Platform`]: monotonic clock, `poll(2)` on the TAP descriptor, `/dev/urandom`.
+/// The Linux [`Machine`]: monotonic clock, `poll(2)` on the TAP descriptor, `/dev/urandom`.
 #[derive(Debug)]
-pub struct HostPlatform {
+pub struct HostMachine {
     start: Instant,
     tap: OwnedFd,
     urandom: File,
 }
 
-impl HostPlatform {
-    /// A platform that wakes up when `tap` has a frame; time zero is now.
-    pub fn new(tap: &TapDevice) -> io::Result<HostPlatform> {
-        Ok(HostPlatform {
+impl HostMachine {
+    /// A machine that wakes up when `tap` has a frame; time zero is now.
+    pub fn new(tap: &TapDevice) -> io::Result<HostMachine> {
+        Ok(HostMachine {
             start: Instant::now(),
             tap: tap.wait_handle()?,
             urandom: File::open("/dev/urandom")?,
@@ -132,7 +132,7 @@ impl HostPlatform {
     }
 }
 
-impl Platform for HostPlatform {
+impl Machine for HostMachine {
     fn now(&self) -> Duration {
         self.start.elapsed()
     }
@@ -276,16 +276,16 @@ impl NetOptions {
     }
 
     /// Installs the stderr logger (debug with `--verbose`) and opens the TAP interface (with
-    /// a random MAC) and the host platform around it.
-    pub fn open(&self) -> Result<(TapDevice, HostPlatform), String> {
+    /// a random MAC) and the host machine around it.
+    pub fn open(&self) -> Result<(TapDevice, HostMachine), String> {
         init_stderr_logger(self.verbose);
         let name = self.tap.as_deref().unwrap_or("xtap0");
         let tap = TapDevice::open(name, random_mac()).map_err(|e| {
             format!("cannot open the TAP interface {name}: {e} (root or CAP_NET_ADMIN is needed)")
         })?;
-        let platform =
-            HostPlatform::new(&tap).map_err(|e| format!("cannot set up the host platform: {e}"))?;
-        Ok((tap, platform))
+        let machine =
+            HostMachine::new(&tap).map_err(|e| format!("cannot set up the host machine: {e}"))?;
+        Ok((tap, machine))
     }
 }
 
