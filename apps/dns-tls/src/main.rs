@@ -134,8 +134,11 @@ mod kernel {
         log::info!("TLS identity ({identity_from}), RDRAND ok, TLS 1.3");
         xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report_with_dot("at shutdown"));
 
-        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
-        let platform = xenolith_rt::net::platform();
+        let device = boot
+            .machine
+            .open_nic()
+            .map_err(|e| Error::Device(e.to_string()))?;
+        let platform = boot.machine;
         let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
             .map_err(Error::Net)?;
         let executor = Executor::new();

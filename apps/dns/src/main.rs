@@ -104,8 +104,8 @@ mod kernel {
         log::info!("zones ({source}): {}", ZoneNames(&zones));
         xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report("at shutdown"));
 
-        let device = xenolith_rt::net::open().map_err(Error::Device)?;
-        let platform = xenolith_rt::net::platform();
+        let device = boot.machine.open_nic().map_err(Error::Device)?;
+        let platform = boot.machine;
         let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
             .map_err(Error::Net)?;
         let executor = Executor::new();

@@ -16,7 +16,7 @@ use core::fmt;
 use xenolith_rt::boot::RegionKind;
 use xenolith_rt::debug::Fault;
 use xenolith_rt::shutdown::Request;
-use xenolith_rt::{Boot, println};
+use xenolith_rt::{Boot, Machine, println};
 
 xenolith_rt::entry!(main);
 
@@ -41,15 +41,11 @@ fn truncated(text: &str) -> heapless::String<64> {
 
 /// Domain id and name (Xen), the wallclock, and a 100 ms sleep measured by the platform clock
 /// (Xen: the pvclock; elsewhere the calibrated TSC).
-fn report_platform() {
-    if let Some(store) = xenolith_rt::xen::xenstore() {
-        let mut store = store.lock();
-        let domid = store.read("domid");
-        let name = store.read("name");
-        match (domid, name) {
-            (Ok(domid), Ok(name)) => println!("hello: xen domain id {domid}, name \"{name}\""),
-            (Err(e), _) | (_, Err(e)) => println!("hello: xenstore: {e}"),
-        }
+fn report_platform(machine: &Machine) {
+    match machine.xen_domain() {
+        Some(Ok((domid, name))) => println!("hello: xen domain id {domid}, name \"{name}\""),
+        Some(Err(e)) => println!("hello: xenstore: {e}"),
+        None => {}
     }
     match xenolith_rt::time::wallclock() {
         Some(now) => println!(
@@ -61,11 +57,7 @@ fn report_platform() {
     let before = xenolith_rt::time::now();
     xenolith_rt::time::sleep(core::time::Duration::from_millis(100));
     let slept = xenolith_rt::time::now() - before;
-    let clock = if xenolith_rt::xen::platform().is_some() {
-        "pvclock"
-    } else {
-        "TSC"
-    };
+    let clock = machine.clock_name();
     println!(
         "hello: slept 100 ms: {} us by the {clock}",
         slept.as_micros() as u64
@@ -74,9 +66,9 @@ fn report_platform() {
 
 /// Waits for `xl shutdown` / `xl reboot` on Xen, the ACPI power button elsewhere, and does what
 /// it asks.
-fn wait_for_shutdown_request() -> Result<(), Error> {
+fn wait_for_shutdown_request(machine: &Machine) -> Result<(), Error> {
     println!("hello: waiting for a shutdown request (xl shutdown / xl reboot, ACPI power button)");
-    match xenolith_rt::shutdown::wait_for_request() {
+    match machine.wait_for_request() {
         Request::PowerOff => {
             println!("hello: powering off as requested");
             Ok(())
@@ -122,7 +114,7 @@ fn main(boot: &'static Boot) -> Result<(), Error> {
         Some(other) => return Err(Error::BadArgument("fault", truncated(other))),
     };
 
-    println!("hello: platform: {}", boot.platform);
+    println!("hello: platform: {}", boot.machine);
     println!("hello: command line: \"{}\"", cmdline.as_str());
     println!(
         "hello: memory map ({} regions, {} MiB RAM):",
@@ -159,10 +151,10 @@ fn main(boot: &'static Boot) -> Result<(), Error> {
     }
 
     exercise_heap(boot.heap_bytes)?;
-    report_platform();
+    report_platform(boot.machine);
 
     if wait_for_shutdown {
-        return wait_for_shutdown_request();
+        return wait_for_shutdown_request(boot.machine);
     }
     if let Some(fault) = fault {
         println!("hello: triggering {fault:?} on purpose");

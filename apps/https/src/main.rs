@@ -132,8 +132,11 @@ mod kernel {
             https::compiled::Site::from_compiled(super::BUILTIN_SITE).map_err(Error::Builtin)?;
         xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
 
-        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
-        let platform = xenolith_rt::net::platform();
+        let device = boot
+            .machine
+            .open_nic()
+            .map_err(|e| Error::Device(e.to_string()))?;
+        let platform = boot.machine;
         let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
         let executor = Executor::new();
         executor

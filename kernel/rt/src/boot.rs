@@ -86,27 +86,7 @@ impl core::fmt::Display for BootError {
     }
 }
 
-/// Kinds of memory-map regions.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RegionKind {
-    /// Usable RAM.
-    Ram,
-    /// ACPI tables (reclaimable once parsed; we keep them).
-    Acpi,
-    /// Anything else: reserved, NVS, unusable, persistent memory.
-    Reserved(u32),
-}
-
-/// One memory-map region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Region {
-    /// Start address.
-    pub start: u64,
-    /// End address (exclusive).
-    pub end: u64,
-    /// What it is.
-    pub kind: RegionKind,
-}
+pub use crate::memory::{Region, RegionKind};
 
 /// One boot module: where it lies and its name (the module's command line).
 #[derive(Clone, Debug, PartialEq, Eq)]

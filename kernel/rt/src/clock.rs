@@ -4,8 +4,6 @@
 //! `pit`), from Xen's pvclock scale on Xen. Until it is known, a nominal 1 GHz is assumed. Code
 //! that needs time takes it as an argument (smoltcp-style); only the runtime reads this clock.
 
-#[cfg(target_os = "none")]
-use core::sync::atomic::AtomicUsize;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
 
@@ -13,19 +11,19 @@ static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static TSC_HZ: AtomicU64 = AtomicU64::new(1_000_000_000);
 /// A platform clock (Xen's pvclock) in ns, and its reading at time zero.
 #[cfg(target_os = "none")]
-static SOURCE: AtomicUsize = AtomicUsize::new(0);
+static SOURCE: spin::Once<Source> = spin::Once::new();
 #[cfg(target_os = "none")]
 static SOURCE_ZERO: AtomicU64 = AtomicU64::new(0);
 
 /// A platform clock: nanoseconds on a monotonic scale of its own.
 pub type Source = fn() -> u64;
 
-/// Switches to a platform clock, keeping `now()` continuous.
+/// Switches to a platform clock, keeping `now()` continuous. Only the first call counts.
 #[cfg(target_os = "none")]
 pub fn set_source(source: Source) {
     let elapsed = u64::try_from(now().as_nanos()).unwrap_or(u64::MAX);
     SOURCE_ZERO.store(source().wrapping_sub(elapsed), Ordering::Relaxed);
-    SOURCE.store(source as usize, Ordering::Release);
+    SOURCE.call_once(|| source);
 }
 
 /// Records the TSC value that is "time zero". Called first thing at boot.
@@ -63,10 +61,7 @@ pub fn duration_to_ticks(duration: Duration, hz: u64) -> u64 {
 /// Time since boot.
 #[cfg(target_os = "none")]
 pub fn now() -> Duration {
-    let source = SOURCE.load(Ordering::Acquire);
-    if source != 0 {
-        // SAFETY: SOURCE only ever holds 0 or a `Source` stored by `set_source`.
-        let source: Source = unsafe { core::mem::transmute::<usize, Source>(source) };
+    if let Some(source) = SOURCE.get() {
         return Duration::from_nanos(source().wrapping_sub(SOURCE_ZERO.load(Ordering::Relaxed)));
     }
     let ticks = xenolith_arch::cpu::rdtsc().wrapping_sub(BOOT_TSC.load(Ordering::Relaxed));

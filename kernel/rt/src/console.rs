@@ -7,7 +7,7 @@
 //! The console is a global because the `log` facade and the panic handler need one; it is only
 //! ever touched with interrupts disabled or from the main loop (interrupt handlers never print).
 
-use crate::serial::{COM1, Serial};
+use crate::pc::serial::{COM1, Serial};
 use core::fmt;
 use spin::Mutex;
 

@@ -14,9 +14,16 @@
 //! }
 //! ```
 //!
-//! The parsing and arithmetic modules (`boot`, `cmdline`, `memory`, `acpi`, `clock`) are plain
-//! Rust tested on the host; the rest only builds for `target_os = "none"`.
+//! Layout: the parsing and arithmetic modules (`boot`, `cmdline`, `memory`, `acpi`, `clock`,
+//! `rtc`, `random`, `time`'s formatting) are plain Rust tested on the host; the runtime proper
+//! (`start`, `console`, `interrupts`, `paging`, `heap`, `shutdown`, `logger`) and the machine
+//! only build for `target_os = "none"`. The [`machine`](crate::machine) is chosen once at boot:
+//! `xen/` is everything Xen's, `pc/` everything the PC's.
+//!
+//! Unsafe code is denied crate-wide; the modules that touch hardware, page tables or memory
+//! shared with another domain allow it, each marked where it is declared below.
 #![cfg_attr(target_os = "none", no_std)]
+#![deny(unsafe_code)]
 
 #[cfg(target_os = "none")]
 extern crate alloc;
@@ -26,58 +33,58 @@ pub mod boot;
 pub mod clock;
 pub mod cmdline;
 pub mod memory;
+#[allow(unsafe_code)] // RDRAND
+pub mod random;
 pub mod rtc;
 pub mod time;
 
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // the serial and debug ports; the emergency unlock on the fatal path
 pub mod console;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // interrupts off and on around a critical section
 mod critical;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // deliberate faults
 pub mod debug;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // handing free RAM to the allocator
 mod heap;
 #[cfg(target_os = "none")]
-pub mod idle;
-#[cfg(target_os = "none")]
+#[allow(unsafe_code)] // loading the GDT/IDT; calling registered hooks
 pub mod interrupts;
-#[cfg(target_os = "none")]
-pub mod lapic;
 #[cfg(target_os = "none")]
 mod logger;
 #[cfg(target_os = "none")]
+pub mod machine;
+#[cfg(target_os = "none")]
 pub mod net;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // page tables
 pub mod paging;
 #[cfg(target_os = "none")]
-mod pit;
+pub mod pc;
 #[cfg(target_os = "none")]
-pub mod platform;
-#[cfg(target_os = "none")]
-mod power_button;
-pub mod random;
-#[cfg(target_os = "none")]
-mod serial;
-#[cfg(target_os = "none")]
+#[allow(unsafe_code)] // ACPI sleep registers, the reset and debug-exit ports
 pub mod shutdown;
 #[cfg(target_os = "none")]
+#[allow(unsafe_code)] // the boot sequence: firmware memory, page-table frames, modules
 mod start;
-#[cfg(target_os = "none")]
-mod virtio;
 #[cfg(target_os = "none")]
 pub mod xen;
 
 pub use cmdline::Cmdline;
 
 #[cfg(target_os = "none")]
-pub use platform::Platform;
+pub use machine::Machine;
 
 /// What the runtime hands the app.
 #[cfg(target_os = "none")]
 #[derive(Debug)]
 pub struct Boot {
-    /// The platform detected at boot.
-    pub platform: Platform,
+    /// The machine, chosen and brought up at boot: hand it to the executor, open the NIC with
+    /// it, wait for shutdown requests on it.
+    pub machine: &'static Machine,
     cmdline: heapless::String<{ boot::MAX_CMDLINE }>,
     /// Boot modules (`-initrd` under QEMU, `ramdisk=` in xl).
     pub modules: alloc::vec::Vec<Module>,

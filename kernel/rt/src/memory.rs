@@ -5,11 +5,32 @@
 //! heap (`memory = 8` in xl gives ~7 MiB of heap; `-m 512` ~500 MiB). Everything here is plain
 //! arithmetic on ranges, tested on the host.
 
-use crate::boot::{Region, RegionKind};
 use core::ops::Range;
 use heapless::Vec;
 use xenolith_arch::PAGE_SIZE;
 use xenolith_arch::paging::Access;
+
+/// Kinds of memory-map regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionKind {
+    /// Usable RAM.
+    Ram,
+    /// ACPI tables (reclaimable once parsed; we keep them).
+    Acpi,
+    /// Anything else: reserved, NVS, unusable, persistent memory.
+    Reserved(u32),
+}
+
+/// One memory-map region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Region {
+    /// Start address.
+    pub start: u64,
+    /// End address (exclusive).
+    pub end: u64,
+    /// What it is.
+    pub kind: RegionKind,
+}
 
 /// Most disjoint free ranges tracked.
 pub const MAX_RANGES: usize = 64;

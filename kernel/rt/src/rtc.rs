@@ -1,4 +1,5 @@
-//! The CMOS real-time clock (MC146818, ports 0x70/0x71): the wallclock when not on Xen.
+//! The CMOS real-time clock (MC146818): its register values as Unix time (the PC reads them
+//! in `pc::cmos`), tested on the host.
 
 /// Days from 1970-01-01 to `year-month-day` (proleptic Gregorian; Howard Hinnant's algorithm).
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
@@ -69,46 +70,6 @@ pub fn to_unix(r: Registers) -> Option<u64> {
         days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second),
     )
     .ok()
-}
-
-/// Reads the RTC (waiting out an update in progress, bounded) and converts it.
-#[cfg(target_os = "none")]
-pub fn read_unix_time() -> Option<u64> {
-    use xenolith_arch::port::{inb, outb};
-    let read = |register: u8| {
-        // SAFETY: CMOS index/data ports; bit 7 of the index keeps NMIs enabled as they were.
-        unsafe {
-            outb(0x70, register);
-            inb(0x71)
-        }
-    };
-    let snapshot = || {
-        for _ in 0..100_000 {
-            if read(0x0a) & 0x80 == 0 {
-                break;
-            }
-        }
-        Registers {
-            second: read(0x00),
-            minute: read(0x02),
-            hour: read(0x04),
-            day: read(0x07),
-            month: read(0x08),
-            year: read(0x09),
-            century: read(0x32),
-            status_b: read(0x0b),
-        }
-    };
-    // Two equal snapshots in a row cannot straddle an update.
-    let mut last = snapshot();
-    for _ in 0..10 {
-        let next = snapshot();
-        if next == last {
-            return to_unix(next);
-        }
-        last = next;
-    }
-    None
 }
 
 #[cfg(test)]

@@ -28,42 +28,14 @@ pub enum Failure {
 }
 
 /// What the machine's owner asked for: `xl shutdown` / `xl reboot` on Xen (`control/shutdown`),
-/// the ACPI power button elsewhere (QEMU `system_powerdown`, `virsh shutdown`).
+/// the ACPI power button elsewhere (QEMU `system_powerdown`, `virsh shutdown`); see
+/// `Machine::poll_request`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Request {
     /// Power off.
     PowerOff,
     /// Reboot.
     Reboot,
-}
-
-/// Checks, without blocking, whether the owner asked the guest to shut down. Main loops call
-/// it after each wake-up and end in order ([`honour`]): the app's shutdown reports run first.
-pub fn poll_request() -> Option<Request> {
-    if crate::xen::platform().is_some() {
-        return match crate::xen::poll_shutdown_request() {
-            Ok(request) => request,
-            Err(e) => {
-                log::warn!("xenstore: {e}");
-                None
-            }
-        };
-    }
-    if crate::power_button::take_press() {
-        log::info!("the ACPI power button was pressed: shutting down");
-        return Some(Request::PowerOff);
-    }
-    None
-}
-
-/// Sleeps until the owner asks the guest to shut down, and returns what was asked.
-pub fn wait_for_request() -> Request {
-    loop {
-        if let Some(request) = poll_request() {
-            return request;
-        }
-        crate::idle::until(None);
-    }
 }
 
 /// Ends the guest as `request` asks. Does not return.

@@ -1,17 +1,18 @@
 //! The boot sequence, from the arch entry stub to the application and back.
 //!
-//! 1. time zero, platform detection (CPUID), early console, GDT/TSS/IDT — faults print from here;
+//! 1. time zero, the machine's kind (CPUID), early console, GDT/TSS/IDT — faults print from here;
 //! 2. the checked `hvm_start_info` parse: command line, modules, memory map copied out;
-//! 3. (not Xen) legacy PICs masked, TSC calibrated against the PIT, ACPI power-off located;
+//! 3. (PC) legacy PICs masked, TSC calibrated against the PIT, ACPI located (`pc::machine::early`);
 //! 4. W^X page tables built from the memory map and the image layout, CR3 switched;
 //! 5. the heap claims all remaining free RAM; the logger starts;
-//! 6. the app's `main` runs; its return powers the guest off, its error fails it.
+//! 6. the machine is brought up once (Xen or PC) and kept (`machine`);
+//! 7. the app's `main` runs with it; its return powers the guest off, its error fails it.
 
 use crate::boot::{self, BootData, BootError, PhysicalMemory, Region};
+use crate::machine::{Kind, Machine};
 use crate::memory::{Image, Mapping, RangeSet, mapping_plan};
-use crate::platform::Platform;
 use crate::shutdown::{self, Failure};
-use crate::{Boot, Module, console, heap, interrupts, logger, pit, println};
+use crate::{Boot, Module, console, heap, interrupts, logger, println};
 use core::ops::Range;
 use heapless::Vec;
 use xenolith_arch::PAGE_SIZE;
@@ -80,12 +81,12 @@ fn boot_failure(what: &str, error: &dyn core::fmt::Display) -> ! {
 #[unsafe(no_mangle)]
 extern "C" fn xenolith_start64(start_info: u64) -> ! {
     crate::clock::mark_boot(xenolith_arch::cpu::rdtsc());
-    let platform = Platform::detect();
-    if platform.is_xen() || !console::init_early(console::Early::Serial) {
+    let kind = Kind::detect();
+    if kind.is_xen() || !console::init_early(console::Early::Serial) {
         console::init_early(console::Early::DebugPort);
     }
     interrupts::init();
-    println!("Xenolith {} on {}", env!("CARGO_PKG_VERSION"), platform);
+    println!("Xenolith {} on {}", env!("CARGO_PKG_VERSION"), kind);
 
     let data = boot::parse(&IdentityMemory, start_info)
         .unwrap_or_else(|e| boot_failure("unusable PVH boot handoff", &e));
@@ -100,28 +101,11 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         }),
     };
 
+    // The PC needs some answers before the heap (a memory-mapped ACPI register to map).
+    let pc = (!kind.is_xen()).then(|| crate::pc::machine::early(&IdentityMemory, data.rsdp));
     let mut device_pages: Vec<u64, 2> = Vec::new();
-    let mut power_button = None;
-    if !platform.is_xen() {
-        pit::mask_legacy_pics();
-        match pit::calibrate_tsc() {
-            Some(hz) => crate::clock::set_tsc_frequency(hz),
-            None => println!("warning: no PIT to calibrate the TSC; timestamps assume 1 GHz"),
-        }
-        match crate::acpi::find(&IdentityMemory, data.rsdp) {
-            Ok(acpi) => {
-                if let crate::acpi::PowerOff::SleepControl {
-                    register: crate::acpi::GenericAddress::Memory(a),
-                    ..
-                } = acpi.power_off
-                {
-                    let _ = device_pages.push(a & !(PAGE_SIZE - 1));
-                }
-                shutdown::set_acpi(acpi.power_off);
-                power_button = acpi.power_button;
-            }
-            Err(e) => println!("warning: {e}: the guest cannot power itself off"),
-        }
+    if let Some(page) = pc.and_then(|pc| pc.device_page) {
+        let _ = device_pages.push(page);
     }
 
     let modules: Vec<Range<u64>, { boot::MAX_MODULES }> = data
@@ -147,23 +131,18 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         heap_bytes += unsafe { heap::claim(range.start, range.end) };
     }
     logger::init(level);
-    if let Platform::Xen { base } = platform {
-        match crate::xen::init(base) {
-            Ok(xen) => log::info!(
-                "Xen {}.{}: shared_info, event channels and timer up",
-                xen.version.0,
-                xen.version.1
-            ),
+    let machine = match (kind, pc) {
+        (Kind::Xen { base }, _) => match crate::xen::domain::Xen::bring_up(base) {
+            Ok(xen) => {
+                let (major, minor) = xen.version();
+                log::info!("Xen {major}.{minor}: shared_info, event channels and timer up");
+                Machine::install_xen(kind, xen)
+            }
             Err(e) => boot_failure("Xen platform", &e),
-        }
-    } else {
-        if let Err(e) = crate::lapic::init() {
-            log::warn!("{e}: sleeping falls back to polling");
-        }
-        if let Some(button) = power_button {
-            crate::power_button::init(button);
-        }
-    }
+        },
+        (_, Some(early)) => Machine::install_pc(kind, crate::pc::machine::Pc::bring_up(early)),
+        (_, None) => boot_failure("machine", &"no bring-up for this machine"),
+    };
     if data.cmdline_truncated {
         log::warn!(
             "command line longer than {} bytes was truncated",
@@ -178,7 +157,7 @@ extern "C" fn xenolith_start64(start_info: u64) -> ! {
         layout.image.end
     );
 
-    let boot = crate::BOOT.call_once(|| make_boot(platform, &data, heap_bytes));
+    let boot = crate::BOOT.call_once(|| make_boot(machine, &data, heap_bytes));
     match __xenolith_app_main(boot) {
         crate::Exit::Success => {
             log::info!("app finished; powering off");
@@ -223,7 +202,7 @@ fn switch_page_tables(
     frames.used
 }
 
-fn make_boot(platform: Platform, data: &BootData, heap_bytes: u64) -> Boot {
+fn make_boot(machine: &'static Machine, data: &BootData, heap_bytes: u64) -> Boot {
     let modules = data
         .modules
         .iter()
@@ -242,7 +221,7 @@ fn make_boot(platform: Platform, data: &BootData, heap_bytes: u64) -> Boot {
         .sum();
     let regions: Vec<Region, { boot::MAX_REGIONS }> = data.regions.clone();
     Boot {
-        platform,
+        machine,
         cmdline: data.cmdline.clone(),
         modules,
         ram_bytes: ram,

@@ -1,8 +1,8 @@
 //! Time for apps: monotonic time since boot, the wallclock, and sleeping.
 //!
-//! On Xen the wallclock comes from `shared_info` and sleeping blocks the vCPU until a Xen
-//! one-shot timer fires. Elsewhere the wallclock is the CMOS RTC (whole seconds) and sleeping
-//! halts until the local APIC timer fires (see `idle`).
+//! The machine answers: on Xen the wallclock comes from `shared_info` and sleeping blocks the
+//! vCPU until a Xen one-shot timer fires; elsewhere the wallclock is the CMOS RTC (whole
+//! seconds) and sleeping halts until the local APIC timer fires.
 
 #[cfg(target_os = "none")]
 use core::time::Duration;
@@ -13,32 +13,17 @@ pub fn now() -> Duration {
     crate::clock::now()
 }
 
-/// The current UTC time as a duration since the Unix epoch, if the platform has a clock.
+/// The current UTC time as a duration since the Unix epoch, if the machine has a clock.
 #[cfg(target_os = "none")]
 pub fn wallclock() -> Option<Duration> {
-    if let Some(xen) = crate::xen::platform() {
-        let nanos = xen.wallclock().at(xenolith_xen::Hypervisor::now_ns(xen));
-        return Some(Duration::from_nanos(u64::try_from(nanos).ok()?));
-    }
-    crate::rtc::read_unix_time().map(Duration::from_secs)
+    crate::machine::get()?.wallclock()
 }
 
 /// Sleeps for `duration`.
 #[cfg(target_os = "none")]
 pub fn sleep(duration: Duration) {
-    if let Some(xen) = crate::xen::platform() {
-        use xenolith_xen::Hypervisor;
-        let deadline = xen
-            .now_ns()
-            .saturating_add(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX));
-        while xen.now_ns() < deadline {
-            xen.wait(deadline);
-        }
-        return;
-    }
-    let end = now() + duration;
-    while now() < end {
-        crate::idle::until(Some(end));
+    if let Some(machine) = crate::machine::get() {
+        machine.sleep(duration);
     }
 }
 

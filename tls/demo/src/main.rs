@@ -58,8 +58,11 @@ mod kernel {
         let cmdline = boot.cmdline();
         let config =
             Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
-        let device = xenolith_rt::net::open().map_err(|e| Error::Device(e.to_string()))?;
-        let platform = xenolith_rt::net::platform();
+        let device = boot
+            .machine
+            .open_nic()
+            .map_err(|e| Error::Device(e.to_string()))?;
+        let platform = boot.machine;
         let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
         let executor = Executor::new();
         let spawner = executor.spawner();

@@ -56,7 +56,7 @@ fn sci_hook(vector: u8) {
         MASKED.store(true, Ordering::SeqCst);
         set_masked(button.sci_irq, true);
     }
-    crate::idle::wake();
+    crate::pc::wake::wake();
     // SAFETY: non-specific EOI to the PIC(s) that delivered this ISA interrupt.
     unsafe {
         if vector >= PIC_VECTOR_BASE + 8 {

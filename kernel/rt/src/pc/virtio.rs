@@ -65,9 +65,9 @@ pub fn open_net() -> Result<Box<dyn NetDevice>, String> {
     let mut nic =
         VirtioNet::probe(&PortConfig, &KernelPlatform, seed).map_err(|e| format!("{e}"))?;
     let mac = nic.mac_address();
-    let interrupts = match crate::lapic::id() {
-        Some(apic) if crate::lapic::set_device_hook(crate::lapic::DEVICE_VECTOR) => {
-            match nic.enable_msix(&PortConfig, crate::lapic::DEVICE_VECTOR, apic) {
+    let interrupts = match crate::pc::lapic::id() {
+        Some(apic) if crate::pc::lapic::set_device_hook(crate::pc::lapic::DEVICE_VECTOR) => {
+            match nic.enable_msix(&PortConfig, crate::pc::lapic::DEVICE_VECTOR, apic) {
                 Ok(()) => "MSI-X",
                 Err(e) => {
                     log::warn!("virtio-net: {e}; polling instead");

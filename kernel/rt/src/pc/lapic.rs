@@ -103,7 +103,7 @@ pub fn init() -> Result<(), Error> {
     );
     APIC.call_once(|| Apic { registers, id });
     crate::interrupts::set_hook(TIMER_VECTOR, |_| {
-        crate::idle::wake();
+        crate::pc::wake::wake();
         eoi();
     });
     // A spurious interrupt needs no EOI.
@@ -124,7 +124,7 @@ pub fn id() -> Option<u8> {
 /// Registers `vector` as a device interrupt: its hook wakes the idle loop and acknowledges.
 pub fn set_device_hook(vector: u8) -> bool {
     crate::interrupts::set_hook(vector, |_| {
-        crate::idle::wake();
+        crate::pc::wake::wake();
         eoi();
     })
 }
