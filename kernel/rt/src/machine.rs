@@ -96,18 +96,18 @@ enum Devices {
     Pc(Pc),
 }
 
-static MACHINE: Once<Machine> = Once::new();
+static MACHINE: Once<&'static Machine> = Once::new();
 
 /// The machine, once the boot sequence has brought it up.
 pub fn get() -> Option<&'static Machine> {
-    MACHINE.get()
+    MACHINE.get().copied()
 }
 
 impl Machine {
     /// Keeps the brought-up machine for the life of the guest (called once, by the boot
     /// sequence).
     pub(crate) fn install_xen(kind: Kind, xen: Xen) -> &'static Machine {
-        MACHINE.call_once(|| Machine {
+        Self::install(Machine {
             kind,
             devices: Devices::Xen(xen),
         })
@@ -115,10 +115,16 @@ impl Machine {
 
     /// As [`install_xen`](Machine::install_xen), for the PC.
     pub(crate) fn install_pc(kind: Kind, pc: Pc) -> &'static Machine {
-        MACHINE.call_once(|| Machine {
+        Self::install(Machine {
             kind,
             devices: Devices::Pc(pc),
         })
+    }
+
+    fn install(machine: Machine) -> &'static Machine {
+        // Leaked, not kept in the `Once` itself: it is never dropped, so no drop code for it.
+        let machine: &'static Machine = Box::leak(Box::new(machine));
+        MACHINE.call_once(|| machine)
     }
 
     /// Which machine this is.
