@@ -94,8 +94,22 @@ fn serves_a_zone_from_a_boot_module_and_refuses_a_bad_one() {
         .append(&format!("ip={NETNS_GUEST_IP}/24"))
         .initrd(&garbage)
         .run();
-    run.assert_status(status::APP)
-        .assert_console("the boot module is not a usable compiled zone set");
+    run.assert_status(status::APP).assert_console(
+        "dns: boot module 0 holds, at octet 0, something other than a compiled zone set",
+    );
+
+    // A compiled zone set damaged after its header: its own loader refuses it.
+    let damaged = dir.join("damaged.bin");
+    let mut bytes = std::fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    std::fs::write(&damaged, &bytes).unwrap();
+    Qemu::new(image("dns"))
+        .append(&format!("ip={NETNS_GUEST_IP}/24"))
+        .initrd(&damaged)
+        .run()
+        .assert_status(status::APP)
+        .assert_console("dns: the boot module is not a usable compiled zone set");
 }
 
 #[test]

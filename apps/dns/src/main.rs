@@ -14,59 +14,52 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
-#[cfg(target_os = "none")]
 extern crate alloc;
 
 /// The zone set compiled into the image (see `build.rs`).
 static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bin"));
 
+/// The boot module the image takes: a compiled zone set.
 #[cfg(target_os = "none")]
-xenolith_rt::entry!(kernel::main);
+static MODULES: [xenolith_app::modules::Kind; 1] = [xenolith_app::modules::Kind {
+    magic: dns::compiled::MAGIC,
+    what: "compiled zone set (dns-zone -o FILE)",
+}];
+
+#[cfg(target_os = "none")]
+xenolith_app::image_main!("dns", kernel::main);
 
 #[cfg(target_os = "none")]
 mod kernel {
-    use alloc::rc::Rc;
     use core::fmt;
-    use xenolith_netstack::{Config, Executor, Stack};
-    use xenolith_rt::Boot;
+    use xenolith_app::modules::{self, ModuleError};
+    use xenolith_netstack::Config;
 
     /// Why the server stopped.
     #[derive(Debug)]
     pub(crate) enum Error {
         /// The boot module is not a compiled zone set.
+        Modules(ModuleError),
+        /// The boot module's zone set is unusable.
         Module(dns::LoadError),
         /// The zones compiled into the image are unusable (a build problem).
         Builtin(dns::LoadError),
-        /// More than one boot module.
-        TooManyModules(usize),
-        /// A bad `ip=` or `gw=`.
-        Config(xenolith_netstack::Error),
-        /// No network device.
-        Device(xenolith_rt::net::Error),
-        /// The stack failed.
-        Net(xenolith_netstack::Error),
+        /// No network, or the server failed.
+        Runtime(xenolith_app::Error),
     }
 
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
+                Error::Modules(e) => write!(f, "{e}"),
                 Error::Module(e) => write!(
                     f,
-                    "dns: the boot module is not a usable compiled zone set: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
+                    "the boot module is not a usable compiled zone set: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
                 ),
-                Error::Builtin(e) => write!(
-                    f,
-                    "dns: the zones compiled into this image are unusable: {e}"
-                ),
-                Error::TooManyModules(n) => {
-                    write!(
-                        f,
-                        "dns: {n} boot modules were given; pass one compiled zone set (it may hold several zones)"
-                    )
+                Error::Builtin(e) => {
+                    write!(f, "the zones compiled into this image are unusable: {e}")
                 }
-                Error::Config(e) => write!(f, "dns: {e}"),
-                Error::Device(e) => write!(f, "dns: no network device: {e}"),
-                Error::Net(e) => write!(f, "dns: {e}"),
+                Error::Runtime(e) => write!(f, "{e}"),
             }
         }
     }
@@ -87,37 +80,39 @@ mod kernel {
         }
     }
 
-    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
-        let cmdline = boot.cmdline();
-        let config =
-            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
-        let zones = match boot.modules.as_slice() {
-            [] => dns::Zones::from_compiled(super::BUILTIN_ZONES).map_err(Error::Builtin)?,
-            [module] => dns::Zones::from_compiled(module.data).map_err(Error::Module)?,
-            more => return Err(Error::TooManyModules(more.len())),
-        };
-        let source = if boot.modules.is_empty() {
-            "built in"
-        } else {
-            "from the boot module"
+    pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
+        let [module] = modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
+            .map_err(Error::Modules)?;
+        let (zones, source) = match module {
+            Some(blob) => (
+                dns::Zones::from_compiled(blob).map_err(Error::Module)?,
+                "from the boot module",
+            ),
+            None => (
+                dns::Zones::from_compiled(super::BUILTIN_ZONES).map_err(Error::Builtin)?,
+                "built in",
+            ),
         };
         log::info!("zones ({source}): {}", ZoneNames(&zones));
-        xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report("at shutdown"));
-
-        let device = boot.machine.open_nic().map_err(Error::Device)?;
-        let platform = boot.machine;
-        let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
-            .map_err(Error::Net)?;
-        let executor = Executor::new();
-        let options = dns::server::Options::default();
-        executor
-            .block_on(
-                &stack,
-                platform,
-                dns::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
-            )
-            .map_err(Error::Net)
+        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        super::serve(network, zones, dns::server::Options::default()).map_err(Error::Runtime)
     }
+}
+
+/// Serves `zones` on `network`, the image's or the Linux process's.
+fn serve(
+    network: xenolith_app::Network,
+    zones: dns::Zones,
+    options: dns::server::Options,
+) -> Result<(), xenolith_app::Error> {
+    let service = xenolith_app::Service {
+        buffers: dns::server::socket_buffers(),
+        counters: Some(|when| dns::server::COUNTERS.report(when)),
+    };
+    let zones = alloc::rc::Rc::new(zones);
+    xenolith_app::serve(network, service, move |stack, spawner| async move {
+        dns::server::serve(&stack, &spawner, zones, options).await
+    })
 }
 
 #[cfg(not(target_os = "none"))]
@@ -128,9 +123,8 @@ fn main() -> std::process::ExitCode {
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
-    use std::rc::Rc;
+    use xenolith_netstack::Config;
     use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
-    use xenolith_netstack::{Config, Executor, Stack};
 
     fn usage() -> String {
         format!(
@@ -173,26 +167,12 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
         let blob = dns_zone::compile_or_builtin(super::BUILTIN_ZONES, &zones)
             .map_err(|e| e.to_string())?;
         let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
-        let config = net.config(Config::Dhcp)?;
-        let (tap, platform) = net.open()?;
-        let stack = Stack::with_buffers(
-            Box::new(tap),
-            config,
-            dns::server::socket_buffers(),
-            &platform,
-        )
-        .map_err(|e| e.to_string())?;
-        let executor = Executor::new();
+        let network =
+            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
         let options = dns::server::Options {
             port,
             ..Default::default()
         };
-        executor
-            .block_on(
-                &stack,
-                &platform,
-                dns::server::serve(&stack, &executor.spawner(), Rc::new(zones), options),
-            )
-            .map_err(|e| e.to_string())
+        super::serve(network, zones, options).map_err(|e| e.to_string())
     }
 }

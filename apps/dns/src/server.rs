@@ -34,8 +34,6 @@ pub struct Options {
     pub backlog: usize,
     /// A TCP connection with no complete query for this long is closed (RFC 7766 §6.2.3).
     pub idle_timeout: Duration,
-    /// How often the counters are printed.
-    pub report_every: Duration,
 }
 
 impl Default for Options {
@@ -45,7 +43,6 @@ impl Default for Options {
             max_connections: 32,
             backlog: 8,
             idle_timeout: Duration::from_secs(10),
-            report_every: Duration::from_secs(60),
         }
     }
 }
@@ -206,11 +203,6 @@ async fn serve_plain<A: Acceptor + 'static>(
         options.max_connections
     );
     spawner.spawn(answer_datagrams(udp, zones.clone()));
-    spawner.spawn(report_periodically(
-        stack.clone(),
-        options.report_every,
-        |when| COUNTERS.report(when),
-    ));
 
     let active = Rc::new(Cell::new(0usize));
     serve_streams(
@@ -249,11 +241,6 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
         options.max_connections
     );
     spawner.spawn(answer_datagrams(udp, zones.clone()));
-    spawner.spawn(report_periodically(
-        stack.clone(),
-        options.report_every,
-        |when| COUNTERS.report_with_dot(when),
-    ));
 
     let active = Rc::new(Cell::new(0usize));
     let (tls_stack, tls_spawner, tls_zones, tls_active) = (
@@ -450,11 +437,4 @@ async fn answer_connection<C: Connection>(
         have -= used;
     }
     stream.close().await;
-}
-
-async fn report_periodically(stack: Stack, every: Duration, report: impl Fn(&str)) {
-    loop {
-        stack.sleep(every).await;
-        report("last minute and before");
-    }
 }

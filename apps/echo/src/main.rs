@@ -1,71 +1,32 @@
 //! `echo`: UDP and TCP echo on port 7 (and ping), as a unikernel image or a Linux process.
 //!
-//! - **Image** (`target_os = "none"`): the runtime boots, hands over the network device and
-//!   the platform, and [`echo::serve`] runs on the executor. The command line configures the
-//!   interface: `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp` (the default).
+//! - **Image** (`target_os = "none"`): the app runtime (`xenolith-app`) starts the network from
+//!   the command line (`ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp`, the default) and
+//!   [`echo::serve`] runs on it.
 //! - **Hosted** (Linux): `echo [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp]
 //!   [--port N] [--verbose]` serves over a TAP interface (default `xtap0`); see `--help`.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
 #[cfg(target_os = "none")]
-xenolith_rt::entry!(kernel::main);
+xenolith_app::image_main!("echo", kernel::main);
 
-/// The image's `main`.
-///
-/// It takes from `xenolith_rt::net` the network device (`open()`: netfront on Xen, virtio-net
-/// elsewhere) and the executor's platform (`platform()`: clock, idle on event channels or the
-/// LAPIC timer, randomness).
 #[cfg(target_os = "none")]
 mod kernel {
-    extern crate alloc;
+    use xenolith_netstack::Config;
 
-    use core::fmt;
-    use xenolith_rt::Boot;
-
-    /// Why the image stopped.
-    #[derive(Debug)]
-    pub(crate) enum Error {
-        /// A bad `ip=` or `gw=` on the command line.
-        Config(xenolith_netstack::Error),
-        /// The runtime found no usable network device.
-        Device(alloc::string::String),
-        /// The stack or the server failed.
-        Net(xenolith_netstack::Error),
+    pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), xenolith_app::Error> {
+        let network = xenolith_app::image::network(boot, Config::Dhcp)?;
+        serve(network, echo::Options::default())
     }
 
-    impl fmt::Display for Error {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            match self {
-                Error::Config(error) => write!(f, "echo: {error}"),
-                Error::Device(error) => write!(f, "echo: no network device: {error}"),
-                Error::Net(error) => write!(f, "echo: {error}"),
-            }
-        }
-    }
-
-    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
-        use alloc::string::ToString;
-        use xenolith_netstack::{Config, Executor, Stack};
-
-        let cmdline = boot.cmdline();
-        let config =
-            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
-        let device = boot
-            .machine
-            .open_nic()
-            .map_err(|e| Error::Device(e.to_string()))?;
-        let platform = boot.machine;
-        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
-        let executor = Executor::new();
-        let options = echo::Options::default();
-        executor
-            .block_on(
-                &stack,
-                platform,
-                echo::serve(&stack, &executor.spawner(), &options),
-            )
-            .map_err(Error::Net)
+    fn serve(
+        network: xenolith_app::Network,
+        options: echo::Options,
+    ) -> Result<(), xenolith_app::Error> {
+        xenolith_app::serve(network, Default::default(), |stack, spawner| async move {
+            echo::serve(&stack, &spawner, &options).await
+        })
     }
 }
 
@@ -77,8 +38,8 @@ fn main() -> std::process::ExitCode {
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
+    use xenolith_netstack::Config;
     use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
-    use xenolith_netstack::{Config, Executor, Stack};
 
     fn usage() -> String {
         format!(
@@ -130,22 +91,16 @@ example:
 
     pub(crate) fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         let args = parse(args)?;
-        let config = args.net.config(Config::Dhcp)?;
-        let (tap, platform) = args.net.open()?;
-        log::info!("on TAP interface {}", tap.name());
-        let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
-        let executor = Executor::new();
+        let network =
+            xenolith_app::hosted::network(&args.net, Config::Dhcp).map_err(|e| e.to_string())?;
         let options = echo::Options {
             port: args.port.unwrap_or(7),
             ..echo::Options::default()
         };
-        executor
-            .block_on(
-                &stack,
-                &platform,
-                echo::serve(&stack, &executor.spawner(), &options),
-            )
-            .map_err(|e| e.to_string())
+        xenolith_app::serve(network, Default::default(), |stack, spawner| async move {
+            echo::serve(&stack, &spawner, &options).await
+        })
+        .map_err(|e| e.to_string())
     }
 
     #[cfg(test)]

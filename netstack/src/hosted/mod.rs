@@ -139,7 +139,7 @@ impl Machine for HostMachine {
 
     fn idle(&self, deadline: Option<Duration>) {
         let timeout = deadline.map(|deadline| deadline.saturating_sub(self.now()));
-        if timeout == Some(Duration::ZERO) {
+        if timeout == Some(Duration::ZERO) || sys::stop_requested() {
             return;
         }
         // A failed poll (EBADF, ENOMEM) would fail again at once: sleep a little instead of
@@ -287,6 +287,17 @@ impl NetOptions {
             HostMachine::new(&tap).map_err(|e| format!("cannot set up the host machine: {e}"))?;
         Ok((tap, machine))
     }
+}
+
+/// Makes SIGINT (Ctrl-C) and SIGTERM request an orderly stop instead of killing the process:
+/// [`stop_requested`] then says so, and the machine's `idle` returns at once.
+pub fn catch_stop_signals() -> io::Result<()> {
+    sys::catch_stop_signals()
+}
+
+/// Whether SIGINT or SIGTERM arrived since [`catch_stop_signals`].
+pub fn stop_requested() -> bool {
+    sys::stop_requested()
 }
 
 /// A hosted app's exit: success, or its error on standard error as `NAME: ERROR` and status 2.

@@ -70,3 +70,35 @@ pub(crate) fn wait_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io
     }
     Ok(())
 }
+
+/// Set by the SIGINT/SIGTERM handler that [`catch_stop_signals`] installs.
+static STOP: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_stop_signal(_: libc::c_int) {
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Makes SIGINT (Ctrl-C) and SIGTERM set a flag ([`stop_requested`]) instead of killing the
+/// process, so that a hosted app ends in order, as the image does on a shutdown request.
+/// Without `SA_RESTART`, a `poll(2)` under way returns at once.
+pub(crate) fn catch_stop_signals() -> io::Result<()> {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: a zeroed `sigaction` is a valid empty one; the handler only stores to an
+        // atomic (async-signal-safe); `sa_mask` is emptied by `sigemptyset` before use.
+        let status = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_stop_signal as extern "C" fn(libc::c_int) as usize;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(signal, &action, std::ptr::null_mut())
+        };
+        if status != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Whether SIGINT or SIGTERM arrived since [`catch_stop_signals`].
+pub(crate) fn stop_requested() -> bool {
+    STOP.load(std::sync::atomic::Ordering::SeqCst)
+}
