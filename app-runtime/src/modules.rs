@@ -18,9 +18,10 @@ pub const HEADER_LEN: usize = 16;
 pub struct Kind {
     /// The format's magic.
     pub magic: [u8; 4],
-    /// What it is and how it is made, for error messages: "compiled zone set (dns-zone -o
-    /// FILE)".
-    pub what: &'static str,
+    /// What it is, for error messages: "compiled zone set".
+    pub name: &'static str,
+    /// How it is made: "dns-zone -o FILE".
+    pub made_by: &'static str,
 }
 
 /// Why the boot modules are unusable.
@@ -56,10 +57,11 @@ impl fmt::Display for ModuleError {
             } => {
                 write!(f, "boot module {module} holds, at octet {offset}, ")?;
                 match kinds {
-                    [one] => write!(f, "something other than a {}", one.what),
+                    [one] => write!(f, "something other than a {} ({})", one.name, one.made_by),
                     [first, rest @ ..] => {
-                        write!(f, "neither a {}", first.what)?;
-                        rest.iter().try_for_each(|k| write!(f, " nor a {}", k.what))
+                        write!(f, "neither a {} ({})", first.name, first.made_by)?;
+                        rest.iter()
+                            .try_for_each(|k| write!(f, " nor a {} ({})", k.name, k.made_by))
                     }
                     [] => write!(f, "a module this app does not take"),
                 }
@@ -70,7 +72,7 @@ impl fmt::Display for ModuleError {
             ),
             ModuleError::Twice(what) => write!(
                 f,
-                "the boot modules hold two of: {what}; pass at most one of each"
+                "the boot modules hold two {what}s: pass at most one of each"
             ),
         }
     }
@@ -108,7 +110,7 @@ pub fn classify<'a, const N: usize>(
                 return Err(ModuleError::Truncated { module, offset });
             };
             if slot.replace(blob).is_some() {
-                return Err(ModuleError::Twice(what.what));
+                return Err(ModuleError::Twice(what.name));
             }
             offset += total;
             rest = after;
@@ -130,11 +132,13 @@ mod tests {
 
     const ZONES: Kind = Kind {
         magic: *b"XDNZ",
-        what: "compiled zone set (dns-zone -o FILE)",
+        name: "compiled zone set",
+        made_by: "dns-zone -o FILE",
     };
     const IDENTITY: Kind = Kind {
         magic: *b"XTLS",
-        what: "compiled TLS identity (tls-keygen compile)",
+        name: "compiled TLS identity",
+        made_by: "tls-keygen compile",
     };
     static BOTH: [Kind; 2] = [ZONES, IDENTITY];
     static ONE: [Kind; 1] = [ZONES];
@@ -209,7 +213,11 @@ mod tests {
         );
         assert_eq!(
             classify(&BOTH, [&zones[..], &zones[..]]),
-            Err(ModuleError::Twice(ZONES.what))
+            Err(ModuleError::Twice(ZONES.name))
+        );
+        assert_eq!(
+            ModuleError::Twice(ZONES.name).to_string(),
+            "the boot modules hold two compiled zone sets: pass at most one of each"
         );
         // The messages name what was expected.
         let text = unknown(0, 0, &BOTH).to_string();

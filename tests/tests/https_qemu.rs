@@ -657,7 +657,9 @@ fn tls_13_and_12_with_the_images_certificate() {
         .timeout(Duration::from_secs(60))
         .run()
         .assert_status(xenolith_tests::status::APP)
-        .assert_console("the boot module is not a usable TLS identity");
+        .assert_console(
+            "https: boot module 0 holds, at octet 0, something other than a compiled TLS identity",
+        );
     Qemu::new(image("https"))
         .memory(32)
         .append(&format!("ip={NETNS_GUEST_IP}/24"))

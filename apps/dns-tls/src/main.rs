@@ -11,7 +11,7 @@
 //!   modules replace either: a compiled zone set (`dns-zone -o zones.bin FILE...`) and/or a
 //!   compiled identity (`tls-keygen compile --cert C --key K -o identity.bin`), told apart by
 //!   their magic, as separate modules or back to back in one (`cat zones.bin identity.bin`;
-//!   see `modules`). The interface is configured on the command line (`ip=ADDR/PREFIX
+//!   see `xenolith_app::modules`). The interface is configured on the command line (`ip=ADDR/PREFIX
 //!   [gw=ADDR]`, or `ip=dhcp`, the default: this image has the DHCP client, size not being
 //!   critical). TLS needs RDRAND (QEMU: `-cpu max`); without it the image refuses to start.
 //!   A bad module or command line is a clear console error and the guest stops (exit 9).
@@ -23,12 +23,7 @@
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
-#[cfg(target_os = "none")]
 extern crate alloc;
-
-// Boot modules exist only in the image (hosted mode takes --zone and --identity instead).
-#[cfg(any(target_os = "none", test))]
-mod modules;
 
 /// The zone set compiled into the image (see `build.rs`).
 static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bin"));
@@ -37,18 +32,31 @@ static BUILTIN_IDENTITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ident
 /// The DNS-over-TLS port (RFC 7858 §3.1).
 const DOT_PORT: u16 = 853;
 
+/// The boot modules the image takes, told apart by their magic: a compiled zone set and a
+/// compiled TLS identity, as two modules or back to back in one.
 #[cfg(target_os = "none")]
-xenolith_rt::entry!(kernel::main);
+static MODULES: [xenolith_app::modules::Kind; 2] = [
+    xenolith_app::modules::Kind {
+        magic: dns::compiled::MAGIC,
+        name: "compiled zone set",
+        made_by: "dns-zone -o FILE",
+    },
+    xenolith_app::modules::Kind {
+        magic: xenolith_tls::identity::MAGIC,
+        name: "compiled TLS identity",
+        made_by: "tls-keygen compile",
+    },
+];
+
+#[cfg(target_os = "none")]
+xenolith_app::image_main!("dns-tls", kernel::main);
 
 #[cfg(target_os = "none")]
 mod kernel {
-    use alloc::rc::Rc;
-    use alloc::string::{String, ToString};
+    use alloc::string::String;
     use core::fmt;
-    use xenolith_netstack::{Config, Executor, Stack};
-    use xenolith_rt::Boot;
-
-    use crate::modules::{self, ModuleError};
+    use xenolith_app::modules::{self, ModuleError};
+    use xenolith_netstack::Config;
 
     /// Why the server stopped.
     #[derive(Debug)]
@@ -65,49 +73,42 @@ mod kernel {
         BuiltinIdentity(xenolith_tls::Error),
         /// TLS cannot start (no RDRAND, or it failed its check).
         Tls(xenolith_tls::Error),
-        /// A bad `ip=` or `gw=`.
-        Config(xenolith_netstack::Error),
-        /// No network device.
-        Device(String),
-        /// The stack failed.
-        Net(xenolith_netstack::Error),
+        /// No network, or the server failed.
+        Runtime(xenolith_app::Error),
     }
 
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
-                Error::Modules(e) => write!(f, "dns-tls: {e}"),
+                Error::Modules(e) => write!(f, "{e}"),
                 Error::ModuleZones(e) => write!(
                     f,
-                    "dns-tls: the boot module's zone set is unusable: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
+                    "the boot module's zone set is unusable: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
                 ),
                 Error::ModuleIdentity(e) => write!(
                     f,
-                    "dns-tls: the boot module's TLS identity is unusable: {e} (make one with `tls-keygen compile --cert CERT.pem --key KEY.pem -o identity.bin`)"
+                    "the boot module's TLS identity is unusable: {e} (make one with `tls-keygen compile --cert CERT.pem --key KEY.pem -o identity.bin`)"
                 ),
-                Error::BuiltinZones(e) => write!(
-                    f,
-                    "dns-tls: the zones compiled into this image are unusable: {e}"
-                ),
-                Error::BuiltinIdentity(e) => write!(
-                    f,
-                    "dns-tls: the certificate compiled into this image is unusable: {e}"
-                ),
-                Error::Tls(e) => write!(f, "dns-tls: {e}"),
-                Error::Config(e) => write!(f, "dns-tls: {e}"),
-                Error::Device(e) => write!(f, "dns-tls: no network device: {e}"),
-                Error::Net(e) => write!(f, "dns-tls: {e}"),
+                Error::BuiltinZones(e) => {
+                    write!(f, "the zones compiled into this image are unusable: {e}")
+                }
+                Error::BuiltinIdentity(e) => {
+                    write!(
+                        f,
+                        "the certificate compiled into this image is unusable: {e}"
+                    )
+                }
+                Error::Tls(e) => write!(f, "{e}"),
+                Error::Runtime(e) => write!(f, "{e}"),
             }
         }
     }
 
-    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
-        let cmdline = boot.cmdline();
-        let config =
-            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
-        let found =
-            modules::classify(boot.modules.iter().map(|m| m.data)).map_err(Error::Modules)?;
-        let (zones, zones_from) = match found.zones {
+    pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
+        let [zones, identity] =
+            modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
+                .map_err(Error::Modules)?;
+        let (zones, zones_from) = match zones {
             Some(blob) => (
                 dns::Zones::from_compiled(blob).map_err(Error::ModuleZones)?,
                 "from the boot module",
@@ -117,7 +118,7 @@ mod kernel {
                 "built in",
             ),
         };
-        let (identity, identity_from) = match found.identity {
+        let (identity, identity_from) = match identity {
             Some(blob) => (
                 xenolith_tls::Identity::from_compiled(blob).map_err(Error::ModuleIdentity)?,
                 "from the boot module",
@@ -132,31 +133,36 @@ mod kernel {
         log::info!("zones ({zones_from}): {}", names.join(", "));
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         log::info!("TLS identity ({identity_from}), RDRAND ok, TLS 1.3");
-        xenolith_rt::shutdown::at_shutdown(|| dns::server::COUNTERS.report_with_dot("at shutdown"));
-
-        let device = boot
-            .machine
-            .open_nic()
-            .map_err(|e| Error::Device(e.to_string()))?;
-        let platform = boot.machine;
-        let stack = Stack::with_buffers(device, config, dns::server::socket_buffers(), platform)
-            .map_err(Error::Net)?;
-        let executor = Executor::new();
-        executor
-            .block_on(
-                &stack,
-                platform,
-                dns::server::serve_with_tls(
-                    &stack,
-                    &executor.spawner(),
-                    Rc::new(zones),
-                    dns::server::Options::default(),
-                    super::DOT_PORT,
-                    Rc::new(acceptor),
-                ),
-            )
-            .map_err(Error::Net)
+        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        super::serve(
+            network,
+            zones,
+            acceptor,
+            dns::server::Options::default(),
+            super::DOT_PORT,
+        )
+        .map_err(Error::Runtime)
     }
+}
+
+/// Serves `zones` on `network` (the image's or the Linux process's) over UDP, TCP and, with
+/// `acceptor`, TLS on `tls_port`.
+fn serve<A: xenolith_netstack::stream::Acceptor + 'static>(
+    network: xenolith_app::Network,
+    zones: dns::Zones,
+    acceptor: A,
+    options: dns::server::Options,
+    tls_port: u16,
+) -> Result<(), xenolith_app::Error> {
+    use alloc::rc::Rc;
+    let service = xenolith_app::Service {
+        buffers: dns::server::socket_buffers(),
+        counters: Some(|when| dns::server::COUNTERS.report_with_dot(when)),
+    };
+    let (zones, acceptor) = (Rc::new(zones), Rc::new(acceptor));
+    xenolith_app::serve(network, service, move |stack, spawner| async move {
+        dns::server::serve_with_tls(&stack, &spawner, zones, options, tls_port, acceptor).await
+    })
 }
 
 #[cfg(not(target_os = "none"))]
@@ -167,9 +173,8 @@ fn main() -> std::process::ExitCode {
 /// The Linux process: options, a stderr logger, the TAP device and the host platform.
 #[cfg(not(target_os = "none"))]
 mod hosted {
-    use std::rc::Rc;
+    use xenolith_netstack::Config;
     use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
-    use xenolith_netstack::{Config, Executor, Stack};
 
     fn usage() -> String {
         format!(
@@ -231,33 +236,12 @@ zones and the certificate compiled into the program are used.
         let identity = xenolith_tls::Identity::from_compiled(&identity_blob)
             .map_err(|e| format!("the TLS identity: {e}"))?;
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
-        let config = net.config(Config::Dhcp)?;
-        let (tap, platform) = net.open()?;
-        let stack = Stack::with_buffers(
-            Box::new(tap),
-            config,
-            dns::server::socket_buffers(),
-            &platform,
-        )
-        .map_err(|e| e.to_string())?;
-        let executor = Executor::new();
+        let network =
+            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
         let options = dns::server::Options {
             port: dns_port,
             ..Default::default()
         };
-        executor
-            .block_on(
-                &stack,
-                &platform,
-                dns::server::serve_with_tls(
-                    &stack,
-                    &executor.spawner(),
-                    Rc::new(zones),
-                    options,
-                    tls_port,
-                    Rc::new(acceptor),
-                ),
-            )
-            .map_err(|e| e.to_string())
+        super::serve(network, zones, acceptor, options, tls_port).map_err(|e| e.to_string())
     }
 }

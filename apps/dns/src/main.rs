@@ -23,7 +23,8 @@ static BUILTIN_ZONES: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/zones.bi
 #[cfg(target_os = "none")]
 static MODULES: [xenolith_app::modules::Kind; 1] = [xenolith_app::modules::Kind {
     magic: dns::compiled::MAGIC,
-    what: "compiled zone set (dns-zone -o FILE)",
+    name: "compiled zone set",
+    made_by: "dns-zone -o FILE",
 }];
 
 #[cfg(target_os = "none")]

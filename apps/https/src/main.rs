@@ -47,16 +47,23 @@ fn options_from(
     Ok(options)
 }
 
+/// The boot module the image takes: a compiled TLS identity.
 #[cfg(target_os = "none")]
-xenolith_rt::entry!(kernel::main);
+static MODULES: [xenolith_app::modules::Kind; 1] = [xenolith_app::modules::Kind {
+    magic: xenolith_tls::identity::MAGIC,
+    name: "compiled TLS identity",
+    made_by: "tls-keygen --module, or tls-keygen compile",
+}];
+
+#[cfg(target_os = "none")]
+xenolith_app::image_main!("https", kernel::main);
 
 #[cfg(target_os = "none")]
 mod kernel {
-    use alloc::rc::Rc;
-    use alloc::string::{String, ToString};
+    use alloc::string::String;
     use core::fmt;
-    use xenolith_netstack::{Config, Executor, Stack};
-    use xenolith_rt::Boot;
+    use xenolith_app::modules::{self, ModuleError};
+    use xenolith_netstack::Config;
 
     /// Why the server stopped.
     #[derive(Debug)]
@@ -66,38 +73,30 @@ mod kernel {
         /// A bad `http=` or `redirect_port=`.
         Options(String),
         /// The boot module is not a compiled TLS identity.
+        Modules(ModuleError),
+        /// The boot module's identity is unusable.
         Module(xenolith_tls::Error),
-        /// More than one boot module.
-        TooManyModules(usize),
         /// TLS cannot start (no working RDRAND, or an unusable identity).
         Tls(xenolith_tls::Error),
-        /// A bad `ip=` or `gw=`.
-        Config(xenolith_netstack::Error),
-        /// No network device.
-        Device(String),
-        /// The stack failed.
-        Net(xenolith_netstack::Error),
+        /// No network, or the server failed.
+        Runtime(xenolith_app::Error),
     }
 
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
-                Error::Builtin(e) => write!(
-                    f,
-                    "https: the site compiled into this image is unusable: {e}"
-                ),
-                Error::Options(e) | Error::Device(e) => write!(f, "https: {e}"),
+                Error::Builtin(e) => {
+                    write!(f, "the site compiled into this image is unusable: {e}")
+                }
+                Error::Options(e) => write!(f, "{e}"),
+                Error::Modules(e) => write!(f, "{e}"),
                 Error::Module(e) => write!(
                     f,
-                    "https: the boot module is not a usable TLS identity: {e} (make one with \
+                    "the boot module is not a usable TLS identity: {e} (make one with \
                      `tls-keygen --module` or `tls-keygen compile --cert C --key K -o FILE`)"
                 ),
-                Error::TooManyModules(n) => write!(
-                    f,
-                    "https: {n} boot modules were given; pass one, the compiled TLS identity"
-                ),
-                Error::Tls(e) => write!(f, "https: {e}"),
-                Error::Config(e) | Error::Net(e) => write!(f, "https: {e}"),
+                Error::Tls(e) => write!(f, "{e}"),
+                Error::Runtime(e) => write!(f, "{e}"),
             }
         }
     }
@@ -107,10 +106,8 @@ mod kernel {
         xenolith_rt::time::wallclock().map(|t| t.as_secs())
     }
 
-    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+    pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
         let cmdline = boot.cmdline();
-        let config =
-            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
         let options = super::options_from(
             |key| cmdline.get(key).map(String::from),
             super::server::Options {
@@ -119,40 +116,37 @@ mod kernel {
             },
         )
         .map_err(Error::Options)?;
-        let identity = match boot.modules.as_slice() {
-            [] => xenolith_tls::Identity::from_compiled(super::BUILTIN_IDENTITY)
+        let [module] = modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
+            .map_err(Error::Modules)?;
+        let identity = match module {
+            Some(blob) => xenolith_tls::Identity::from_compiled(blob).map_err(Error::Module)?,
+            None => xenolith_tls::Identity::from_compiled(super::BUILTIN_IDENTITY)
                 .map_err(Error::Tls)?,
-            [module] => {
-                xenolith_tls::Identity::from_compiled(module.data).map_err(Error::Module)?
-            }
-            more => return Err(Error::TooManyModules(more.len())),
         };
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         let site =
             https::compiled::Site::from_compiled(super::BUILTIN_SITE).map_err(Error::Builtin)?;
-        xenolith_rt::shutdown::at_shutdown(|| super::server::COUNTERS.report("at shutdown"));
-
-        let device = boot
-            .machine
-            .open_nic()
-            .map_err(|e| Error::Device(e.to_string()))?;
-        let platform = boot.machine;
-        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
-        let executor = Executor::new();
-        executor
-            .block_on(
-                &stack,
-                platform,
-                super::server::serve(
-                    &stack,
-                    &executor.spawner(),
-                    Rc::new(site),
-                    Rc::new(acceptor),
-                    options,
-                ),
-            )
-            .map_err(Error::Net)
+        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        super::serve(network, site, acceptor, options).map_err(Error::Runtime)
     }
+}
+
+/// Serves `site` on `network` (the image's or the Linux process's), over TLS with `acceptor`.
+fn serve<A: xenolith_netstack::stream::Acceptor + 'static>(
+    network: xenolith_app::Network,
+    site: https::compiled::Site<'static>,
+    acceptor: A,
+    options: server::Options,
+) -> Result<(), xenolith_app::Error> {
+    use alloc::rc::Rc;
+    let service = xenolith_app::Service {
+        counters: Some(|when| server::COUNTERS.report(when)),
+        ..Default::default()
+    };
+    let (site, acceptor) = (Rc::new(site), Rc::new(acceptor));
+    xenolith_app::serve(network, service, move |stack, spawner| async move {
+        server::serve(&stack, &spawner, site, acceptor, options).await
+    })
 }
 
 #[cfg(not(target_os = "none"))]
@@ -164,9 +158,8 @@ fn main() -> std::process::ExitCode {
 #[cfg(not(target_os = "none"))]
 mod hosted {
     use std::collections::HashMap;
-    use std::rc::Rc;
+    use xenolith_netstack::Config;
     use xenolith_netstack::hosted::{NET_USAGE, NetOptions};
-    use xenolith_netstack::{Config, Executor, Stack};
 
     fn usage() -> String {
         format!(
@@ -244,23 +237,9 @@ CAP_NET_ADMIN is needed).
                 .map_err(|e| e.to_string())?,
         };
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
-        let config = net.config(Config::Dhcp)?;
-        let (tap, platform) = net.open()?;
-        let stack = Stack::new(Box::new(tap), config, &platform).map_err(|e| e.to_string())?;
-        let executor = Executor::new();
-        executor
-            .block_on(
-                &stack,
-                &platform,
-                super::server::serve(
-                    &stack,
-                    &executor.spawner(),
-                    Rc::new(site),
-                    Rc::new(acceptor),
-                    options,
-                ),
-            )
-            .map_err(|e| e.to_string())
+        let network =
+            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
+        super::serve(network, site, acceptor, options).map_err(|e| e.to_string())
     }
 }
 

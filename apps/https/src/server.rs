@@ -92,8 +92,6 @@ pub struct Options {
     pub idle_timeout: Duration,
     /// Time allowed for the peer to take each chunk of a response.
     pub send_timeout: Duration,
-    /// How often the counters are printed.
-    pub report_every: Duration,
     /// Request head limits.
     pub limits: Limits,
     /// The current time in seconds since the Unix epoch, for `Date`, if there is a clock.
@@ -112,7 +110,6 @@ impl Default for Options {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             send_timeout: Duration::from_secs(30),
-            report_every: Duration::from_secs(60),
             limits: Limits::default(),
             wallclock: || None,
         }
@@ -281,7 +278,6 @@ pub async fn serve<A: Acceptor + 'static>(
         options.http.name(),
         options.max_connections,
     );
-    spawner.spawn(report_periodically(stack.clone(), options.report_every));
     let registry = Rc::new(Registry::default());
     let own_address: Rc<str> = Rc::from(address.address().to_string());
     if let Some(http) = http {
@@ -528,11 +524,4 @@ async fn connection<A: Acceptor>(
     }
     // Bounded: a TLS close_notify could wait on a peer that does not read.
     let _ = stack.timeout(Duration::from_secs(1), conn.close()).await;
-}
-
-async fn report_periodically(stack: Stack, every: Duration) {
-    loop {
-        stack.sleep(every).await;
-        COUNTERS.report("last minute and before");
-    }
 }

@@ -64,19 +64,18 @@ impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Kind::Xen { base } => write!(f, "Xen (CPUID {base:#x}: XenVMMXenVMM)"),
-            Kind::Other { signature: Some(s) } => {
-                let text = core::str::from_utf8(s)
-                    .unwrap_or("?")
-                    .trim_end_matches('\0');
-                write!(
-                    f,
-                    "not Xen (hypervisor \"{text}\"): serial console, ACPI power-off"
-                )
+            Kind::Other { signature } => {
+                match signature {
+                    Some(s) => {
+                        let text = core::str::from_utf8(s)
+                            .unwrap_or("?")
+                            .trim_end_matches('\0');
+                        write!(f, "not Xen (hypervisor \"{text}\")")?;
+                    }
+                    None => f.write_str("not Xen (no hypervisor signature)")?,
+                }
+                f.write_str(": serial console, ACPI power-off")
             }
-            Kind::Other { signature: None } => write!(
-                f,
-                "not Xen (no hypervisor signature): serial console, ACPI power-off"
-            ),
         }
     }
 }

@@ -9,18 +9,15 @@
 #![forbid(unsafe_code)]
 
 #[cfg(target_os = "none")]
-xenolith_rt::entry!(kernel::main);
+xenolith_app::image_main!("tls-demo", kernel::main);
 
 #[cfg(target_os = "none")]
 mod kernel {
-    extern crate alloc;
 
-    use alloc::string::{String, ToString};
     use core::fmt;
     use core::time::Duration;
 
-    use xenolith_netstack::{Config, Executor, Stack, TcpListener, TcpStream};
-    use xenolith_rt::Boot;
+    use xenolith_netstack::{Config, Stack, TcpListener, TcpStream};
     use xenolith_tls::{Identity, TlsAcceptor};
 
     static IDENTITY: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/identity.bin"));
@@ -30,23 +27,20 @@ mod kernel {
     /// Why the image stopped.
     #[derive(Debug)]
     pub(crate) enum Error {
-        Config(xenolith_netstack::Error),
-        Device(String),
-        Net(xenolith_netstack::Error),
+        Runtime(xenolith_app::Error),
         Tls(xenolith_tls::Error),
     }
 
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
-                Error::Config(error) | Error::Net(error) => write!(f, "tls-demo: {error}"),
-                Error::Device(error) => write!(f, "tls-demo: no network device: {error}"),
-                Error::Tls(error) => write!(f, "tls-demo: {error}"),
+                Error::Runtime(error) => write!(f, "{error}"),
+                Error::Tls(error) => write!(f, "{error}"),
             }
         }
     }
 
-    pub(crate) fn main(boot: &'static Boot) -> Result<(), Error> {
+    pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
         let (source, bytes) = match boot.modules.first() {
             Some(module) => ("boot module", module.data),
             None => ("compiled in", IDENTITY),
@@ -55,24 +49,15 @@ mod kernel {
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         log::info!("tls-demo: identity {source}, RDRAND ok, serving TLS 1.3/1.2 on port 443");
 
-        let cmdline = boot.cmdline();
-        let config =
-            Config::from_lookup(|key| cmdline.get(key), Config::Dhcp).map_err(Error::Config)?;
-        let device = boot
-            .machine
-            .open_nic()
-            .map_err(|e| Error::Device(e.to_string()))?;
-        let platform = boot.machine;
-        let stack = Stack::new(device, config, platform).map_err(Error::Net)?;
-        let executor = Executor::new();
-        let spawner = executor.spawner();
-        executor.block_on(&stack, platform, async {
-            let listener = TcpListener::bind(&stack, 443, 4).map_err(Error::Net)?;
+        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        xenolith_app::serve(network, Default::default(), |stack, spawner| async move {
+            let listener = TcpListener::bind(&stack, 443, 4)?;
             loop {
                 let tcp = listener.accept().await;
                 spawner.spawn(serve(stack.clone(), acceptor.clone(), tcp));
             }
         })
+        .map_err(Error::Runtime)
     }
 
     async fn serve(stack: Stack, acceptor: TlsAcceptor, mut tcp: TcpStream) {
