@@ -35,18 +35,19 @@ pub fn hosted_binary(package: &str) -> PathBuf {
     root.join("target/release").join(package)
 }
 
-/// Exit status QEMU reports for each runtime failure code (`kernel/rt/src/shutdown.rs`).
+/// Exit status QEMU reports for each way a guest ends (defined once, in `xenolith_rt::exit`).
 pub mod status {
+    use xenolith_rt::exit::{Failure, QEMU_SUCCESS};
     /// Clean power-off.
-    pub const SUCCESS: i32 = 0;
+    pub const SUCCESS: i32 = QEMU_SUCCESS;
     /// A panic.
-    pub const PANIC: i32 = 3;
+    pub const PANIC: i32 = Failure::Panic.qemu_status();
     /// A CPU exception.
-    pub const EXCEPTION: i32 = 5;
+    pub const EXCEPTION: i32 = Failure::Exception.qemu_status();
     /// A bad boot handoff or configuration.
-    pub const BOOT: i32 = 7;
+    pub const BOOT: i32 = Failure::Boot.qemu_status();
     /// The app returned an error.
-    pub const APP: i32 = 9;
+    pub const APP: i32 = Failure::App.qemu_status();
 }
 
 static BUILT: OnceLock<Mutex<Vec<String>>> = OnceLock::new();

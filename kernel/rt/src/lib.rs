@@ -32,6 +32,7 @@ pub mod acpi;
 pub mod boot;
 pub mod clock;
 pub mod cmdline;
+pub mod exit;
 pub mod memory;
 #[allow(unsafe_code)] // RDRAND
 pub mod random;

@@ -5,27 +5,14 @@
 //! | Xen | `SCHEDOP_shutdown(poweroff)` (hook set by the Xen platform) | `SCHEDOP_shutdown(crash)`, so `on_crash` applies |
 //! | QEMU & co. | ACPI S5 → QEMU exits 0 | `isa-debug-exit` (port 0xf4) → QEMU exits `(code << 1) \| 1` |
 //!
-//! Failure codes (QEMU exit status in brackets): panic 1 (3), CPU exception 2 (5), bad boot
-//! handoff or configuration 3 (7), the app returned an error 4 (9). Without an exit device
-//! QEMU cannot report failure: the guest then says so and halts.
+//! The failure codes and QEMU's statuses for them are defined once, in [`crate::exit`].
+//! Without an exit device QEMU cannot report failure: the guest then says so and halts.
 
 use crate::acpi::{GenericAddress, PowerOff};
 use spin::Once;
 use xenolith_arch::port::{outb, outl, outw};
 
-/// Why the guest failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Failure {
-    /// A Rust panic.
-    Panic = 1,
-    /// A CPU exception.
-    Exception = 2,
-    /// The boot handoff or the configuration was unusable.
-    Boot = 3,
-    /// The application returned an error.
-    App = 4,
-}
+pub use crate::exit::Failure;
 
 /// What the machine's owner asked for: `xl shutdown` / `xl reboot` on Xen (`control/shutdown`),
 /// the ACPI power button elsewhere (QEMU `system_powerdown`, `virsh shutdown`); see
