@@ -117,14 +117,11 @@ impl<'a, H: Hypervisor> PvConsole<'a, H> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hypervisor::{Errno, ShutdownReason};
-    use crate::types::DomId;
+    use crate::testing::{FakeXen, FakeXenstored, Peer, TICK_NS};
     use alloc::vec::Vec;
-    use core::cell::{Cell, RefCell};
     use core::sync::atomic::Ordering;
 
     const PORT: EventChannelPort = EventChannelPort(2);
-    const TICK_NS: u64 = 1_000_000;
 
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     enum Backend {
@@ -136,77 +133,63 @@ mod tests {
         Dead,
     }
 
-    /// xenconsoled, and a clock that moves only when the guest waits.
-    struct FakeXen {
+    /// xenconsoled: the peer domain behind the console page and `PORT`.
+    struct FakeXenconsoled {
         page: SharedMemory,
-        backend: Cell<Backend>,
-        received: RefCell<Vec<u8>>,
-        now: Cell<u64>,
-        notifications: Cell<u32>,
+        backend: Backend,
+        /// What it read from the `out` ring, in order.
+        received: Vec<u8>,
+        /// How many times the guest notified it.
+        notifications: u32,
     }
 
-    impl FakeXen {
-        fn new(backend: Backend) -> Self {
-            FakeXen {
-                page: SharedMemory::for_test(SharedMemory::PAGE),
-                backend: Cell::new(backend),
-                received: RefCell::new(Vec::new()),
-                now: Cell::new(0),
-                notifications: Cell::new(0),
-            }
-        }
-
-        fn console(&self) -> PvConsole<'_, FakeXen> {
-            PvConsole::new(self, self.page, PORT)
-        }
-
-        fn drain(&self, limit: usize) {
+    impl FakeXenconsoled {
+        /// Reads up to `limit` bytes from the `out` ring (none from a corrupt one).
+        fn drain(&mut self, limit: usize) {
             let ring = ByteRing::<Consumer>::new(self.page, RingLayout::CONSOLE_OUTPUT);
             let mut buf = [0; 2048];
             let read = ring.read(&mut buf[..limit.min(2048)]).unwrap_or(0);
-            self.received.borrow_mut().extend_from_slice(&buf[..read]);
+            self.received.extend_from_slice(&buf[..read]);
         }
     }
 
-    impl Hypervisor for FakeXen {
-        fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno> {
-            assert_eq!(port, PORT);
-            self.notifications.set(self.notifications.get() + 1);
-            if self.backend.get() == Backend::Fast {
-                self.drain(usize::MAX);
-            }
-            Ok(())
-        }
-        fn event_channel_alloc_unbound(&self, _: DomId) -> Result<EventChannelPort, Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_bind_virq(&self, _: u32) -> Result<EventChannelPort, Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_unmask(&self, _: EventChannelPort) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_close(&self, _: EventChannelPort) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn set_timer(&self, _: u64) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn now_ns(&self) -> u64 {
-            self.now.get()
-        }
-        fn wait(&self, deadline_ns: u64) {
-            let now = self.now.get();
-            self.now.set(now.max(deadline_ns.min(now + TICK_NS)));
-            match self.backend.get() {
+    impl Peer for FakeXenconsoled {
+        fn on_wait(&mut self, _: &mut FakeXenstored) {
+            match self.backend {
                 Backend::Fast => self.drain(usize::MAX),
                 Backend::Slow(rate) => self.drain(rate),
                 Backend::Dead => {}
             }
         }
-        fn shutdown(&self, reason: ShutdownReason) -> ! {
-            panic!("shutdown({reason:?})")
+
+        fn on_event(&mut self, port: EventChannelPort) {
+            assert_eq!(port, PORT);
+            self.notifications += 1;
+            if self.backend == Backend::Fast {
+                self.drain(usize::MAX);
+            }
         }
+    }
+
+    type Xen = FakeXen<FakeXenconsoled>;
+
+    /// Xen with xenconsoled running as `backend` on a fresh console page.
+    fn fake_xen(backend: Backend) -> Xen {
+        FakeXen::new(FakeXenconsoled {
+            page: SharedMemory::for_test(SharedMemory::PAGE),
+            backend,
+            received: Vec::new(),
+            notifications: 0,
+        })
+    }
+
+    fn open_console(xen: &Xen) -> PvConsole<'_, Xen> {
+        PvConsole::new(xen, console_page(xen), PORT)
+    }
+
+    /// The console page.
+    fn console_page(xen: &Xen) -> SharedMemory {
+        xen.peer().page
     }
 
     fn text(len: usize) -> Vec<u8> {
@@ -215,80 +198,78 @@ mod tests {
 
     #[test]
     fn bytes_arrive_in_order_across_the_wrap() {
-        let xen = FakeXen::new(Backend::Fast);
-        let mut console = xen.console();
+        let xen = fake_xen(Backend::Fast);
+        let mut console = open_console(&xen);
         let data = text(5000);
         for chunk in data.chunks(700) {
             assert_eq!(console.write(chunk), chunk.len());
         }
         assert!(console.flush(TICK_NS));
-        assert_eq!(*xen.received.borrow(), data);
+        assert_eq!(xen.peer().received, data);
         assert_eq!(console.dropped(), 0);
-        assert_eq!(xen.now.get(), 0, "a fast backend needs no waiting");
-        assert!(xen.notifications.get() >= 8);
+        assert_eq!(xen.elapsed_ns(), 0, "a fast backend needs no waiting");
+        assert!(xen.peer().notifications >= 8);
     }
 
     #[test]
     fn full_ring_waits_for_a_slow_backend() {
-        let xen = FakeXen::new(Backend::Slow(100));
-        let mut console = xen.console();
+        let xen = fake_xen(Backend::Slow(100));
+        let mut console = open_console(&xen);
         let data = text(6000);
         assert_eq!(console.write(&data), 6000);
-        assert!(console.flush(PvConsole::<FakeXen>::WRITE_TIMEOUT_NS));
-        assert_eq!(*xen.received.borrow(), data);
+        assert!(console.flush(PvConsole::<Xen>::WRITE_TIMEOUT_NS));
+        assert_eq!(xen.peer().received, data);
         assert_eq!(console.dropped(), 0);
         // 2048 bytes fit at once; the other 3952 need 40 waits of 100 bytes, after which
         // 2000 bytes are left for the flush: 20 more waits.
-        assert_eq!(xen.now.get(), 60 * TICK_NS);
+        assert_eq!(xen.elapsed_ns(), 60 * TICK_NS);
     }
 
     #[test]
     fn dead_backend_drops_and_costs_one_timeout() {
-        let xen = FakeXen::new(Backend::Dead);
-        let mut console = xen.console();
+        let xen = fake_xen(Backend::Dead);
+        let mut console = open_console(&xen);
         assert_eq!(console.write(&text(3000)), 2048);
         assert_eq!(console.dropped(), 952);
-        assert_eq!(xen.now.get(), PvConsole::<FakeXen>::WRITE_TIMEOUT_NS);
+        assert_eq!(xen.elapsed_ns(), PvConsole::<Xen>::WRITE_TIMEOUT_NS);
         // Later writes do not wait again.
         assert_eq!(console.write(b"more"), 0);
         assert_eq!(console.dropped(), 956);
-        assert_eq!(xen.now.get(), PvConsole::<FakeXen>::WRITE_TIMEOUT_NS);
+        assert_eq!(xen.elapsed_ns(), PvConsole::<Xen>::WRITE_TIMEOUT_NS);
         assert!(!console.flush(10 * TICK_NS));
         // Until the backend comes back.
-        xen.backend.set(Backend::Fast);
-        xen.drain(usize::MAX);
+        xen.peer().backend = Backend::Fast;
+        xen.peer().drain(usize::MAX);
         assert_eq!(console.write(b"back"), 4);
         assert!(console.flush(TICK_NS));
-        assert_eq!(xen.received.borrow().len(), 2052);
+        assert_eq!(xen.peer().received.len(), 2052);
     }
 
     #[test]
     fn corrupt_consumer_index_drops_without_panicking() {
-        let xen = FakeXen::new(Backend::Dead);
-        let mut console = xen.console();
+        let xen = fake_xen(Backend::Dead);
+        let mut console = open_console(&xen);
         assert_eq!(console.write(b"hello"), 5);
         // The backend claims to have consumed more than was produced.
-        xen.page
-            .store_u32(RingLayout::CONSOLE_OUTPUT.cons, 6, Ordering::Relaxed);
+        console_page(&xen).store_u32(RingLayout::CONSOLE_OUTPUT.cons, 6, Ordering::Relaxed);
         assert_eq!(console.write(b"world"), 0);
         assert_eq!(console.dropped(), 5);
         assert!(!console.flush(10 * TICK_NS));
-        assert_eq!(xen.now.get(), 0, "a corrupt ring is not waited for");
+        assert_eq!(xen.elapsed_ns(), 0, "a corrupt ring is not waited for");
     }
 
     #[test]
     fn input_is_read_and_the_backend_notified() {
-        let xen = FakeXen::new(Backend::Fast);
-        let mut console = xen.console();
-        let input = ByteRing::<Producer>::new(xen.page, RingLayout::CONSOLE_INPUT);
+        let xen = fake_xen(Backend::Fast);
+        let mut console = open_console(&xen);
+        let input = ByteRing::<Producer>::new(console_page(&xen), RingLayout::CONSOLE_INPUT);
         assert_eq!(input.write(b"ls\n"), Ok(3));
         let mut buf = [0; 8];
         assert_eq!(console.read(&mut buf), Ok(3));
         assert_eq!(&buf[..3], b"ls\n");
-        assert_eq!(xen.notifications.get(), 1);
+        assert_eq!(xen.peer().notifications, 1);
         assert_eq!(console.read(&mut buf), Ok(0));
-        xen.page
-            .store_u32(RingLayout::CONSOLE_INPUT.prod, 5000, Ordering::Relaxed);
+        console_page(&xen).store_u32(RingLayout::CONSOLE_INPUT.prod, 5000, Ordering::Relaxed);
         assert!(matches!(
             console.read(&mut buf),
             Err(RingError::Corrupt { .. })

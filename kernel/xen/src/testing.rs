@@ -1,19 +1,36 @@
-//! Test doubles shared by the xenbus and netfront tests: a small xenstored over a real ring
-//! page (`io/xs_wire.h`) and a fake hypervisor that runs it and a scripted peer domain.
+//! The other side, for unit tests: one fake hypervisor and one fake xenstored that every Xen
+//! driver test in this crate runs against, in the manner of rust-vmm `virtio-queue`'s `mock.rs`.
 //!
-//! [`FakeXen`] is a [`Hypervisor`] whose clock moves only when the guest waits (by at most
-//! [`TICK_NS`]), whose xenstore event channel runs [`FakeXenstored`], and whose other event
-//! channels are handed to a [`Peer`] (a fake backend). On every wait the peer gets to look at
-//! xenstore and react, as a backend domain's watches would make it do.
+//! - [`FakeXen<P>`] plays Xen. It is the [`Hypervisor`] a test hands to the driver: a clock that
+//!   starts at [`START_NS`] and moves only when the guest waits (by at most [`TICK_NS`] a
+//!   wait), [`FakeXenstored`] behind the xenstore event channel ([`XENSTORE_PORT`]), and the
+//!   peer `P` behind every other port. It records the ports the guest allocates and closes,
+//!   and can be told to refuse allocations.
+//! - [`FakeXenstored`] plays xenstored over the real ring page (`io/xs_wire.h`,
+//!   `docs/misc/xenstore.txt`): a tree with transactions and watches that answers on every
+//!   notify and every wait. A test seeds or reads its `tree`, writes as another domain
+//!   ([`external_write`](FakeXenstored::external_write)), counts what arrived
+//!   (`requests_seen`, `changes`, `commits`), and makes it hostile: `EAGAIN` on commit
+//!   (`eagain_commits`), watch events slipped in before a reply
+//!   ([`inject_watch_event`](FakeXenstored::inject_watch_event)), or one [`Misbehaviour`] (a
+//!   corrupt index, a wrong id or type, an overlong length, a late reply, silence).
+//! - A [`Peer`] plays the other domains: each guest wait is one turn of theirs
+//!   ([`Peer::on_wait`], with xenstored at hand as their watches would have it), and the guest's
+//!   notifications on ports other than xenstore's reach [`Peer::on_event`]. `()` is no peer at
+//!   all (a notification to it fails the test). The peers live with the tests of the driver
+//!   they serve: `FakeNetback` in `netfront/tests.rs`, a scripted backend in `xenbus.rs`,
+//!   xenconsoled (which owns the console page) in `console.rs`.
 //!
-//! This is separate from (and does not change) the xenstore client's own tests, which keep
-//! their misbehaving xenstored.
+//! A test builds `FakeXen::new(peer)`, gives `&xen` to the driver (or takes a xenstore client
+//! on the ring with [`FakeXen::client`]), and then looks at `xen.xenstored()`, `xen.peer()`,
+//! `xen.waits` and [`xen.elapsed_ns()`](FakeXen::elapsed_ns). Nothing runs on its own:
+//! everything happens inside the guest's calls, so every test is deterministic.
 
 extern crate std;
 
 use crate::abi::io::xs_wire::{
-    XS_DIRECTORY, XS_ERROR, XS_MKDIR, XS_READ, XS_RM, XS_TRANSACTION_END, XS_TRANSACTION_START,
-    XS_UNWATCH, XS_WATCH, XS_WATCH_EVENT, XS_WRITE,
+    XS_DIRECTORY, XS_ERROR, XS_GET_PERMS, XS_MKDIR, XS_READ, XS_RM, XS_TRANSACTION_END,
+    XS_TRANSACTION_START, XS_UNWATCH, XS_WATCH, XS_WATCH_EVENT, XS_WRITE,
 };
 use crate::byte_ring::{ByteRing, Consumer, Producer, RingLayout};
 use crate::hypervisor::{Errno, Hypervisor, ShutdownReason};
@@ -26,11 +43,171 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell, RefMut};
+use core::mem;
+use core::sync::atomic::Ordering;
 
 /// The xenstore event channel.
 pub(crate) const XENSTORE_PORT: EventChannelPort = EventChannelPort(5);
 /// How far the fake clock moves on each wait, at most.
 pub(crate) const TICK_NS: u64 = 10_000_000;
+/// What the fake clock reads before the guest first waits (not 0, so that a driver that
+/// mistakes "no time" for a time is caught).
+pub(crate) const START_NS: u64 = 1_000;
+
+// ---------------------------------------------------------------------------------------------
+// The hypervisor
+
+/// Other domains taking part in a test: a fake backend (netback, xenconsoled, ...).
+pub(crate) trait Peer {
+    /// Takes a turn: the guest waited, so time passed. Move ring data, and react to xenstore as
+    /// a backend's watches would make it do. Called on every guest wait and by
+    /// [`FakeXen::step`].
+    fn on_wait(&mut self, _xenstored: &mut FakeXenstored) {}
+    /// The guest notified `port` (any port but [`XENSTORE_PORT`]). A peer checks it is one of
+    /// its own; the default, for a peer without event channels, fails the test.
+    fn on_event(&mut self, port: EventChannelPort) {
+        panic!("the guest notified {port:?}, which no fake domain is bound to");
+    }
+}
+
+/// No other domain.
+impl Peer for () {}
+
+/// The hypervisor: a clock that moves only when the guest waits, xenstored behind the xenstore
+/// event channel, and `P` behind the others.
+pub(crate) struct FakeXen<P> {
+    pub store_page: SharedMemory,
+    now: Cell<u64>,
+    /// How many times the guest waited.
+    pub waits: Cell<u64>,
+    xenstored: RefCell<FakeXenstored>,
+    peer: RefCell<P>,
+    next_port: Cell<u32>,
+    /// Ports handed out by `event_channel_alloc_unbound`, with the remote domain.
+    pub allocated: RefCell<Vec<(EventChannelPort, DomId)>>,
+    /// Ports closed with `event_channel_close`.
+    pub closed: RefCell<Vec<EventChannelPort>>,
+    /// When set, `event_channel_alloc_unbound` fails with this errno.
+    pub alloc_error: Cell<Option<Errno>>,
+}
+
+impl<P> core::fmt::Debug for FakeXen<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FakeXen")
+            .field("now", &self.now.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Peer> FakeXen<P> {
+    pub(crate) fn new(peer: P) -> Self {
+        let store_page = SharedMemory::for_test(SharedMemory::PAGE);
+        FakeXen {
+            store_page,
+            now: Cell::new(START_NS),
+            waits: Cell::new(0),
+            xenstored: RefCell::new(FakeXenstored::new(store_page)),
+            peer: RefCell::new(peer),
+            next_port: Cell::new(20),
+            allocated: RefCell::new(Vec::new()),
+            closed: RefCell::new(Vec::new()),
+            alloc_error: Cell::new(None),
+        }
+    }
+
+    /// A xenstore client on the ring page.
+    pub(crate) fn client(&self) -> XenStore<'_, Self> {
+        XenStore::new(self, self.store_page, XENSTORE_PORT)
+    }
+
+    pub(crate) fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
+        self.xenstored.borrow_mut()
+    }
+
+    pub(crate) fn peer(&self) -> RefMut<'_, P> {
+        self.peer.borrow_mut()
+    }
+
+    /// How far the clock has moved since the start.
+    pub(crate) fn elapsed_ns(&self) -> u64 {
+        self.now.get() - START_NS
+    }
+
+    /// What a guest wait does to the other domains, without moving the clock: xenstored takes
+    /// in what it can, the peer takes its turn, and xenstored delivers what followed.
+    pub(crate) fn step(&self) {
+        let mut xenstored = self.xenstored();
+        xenstored.service();
+        self.peer().on_wait(&mut xenstored);
+        xenstored.service();
+    }
+}
+
+impl<P: Peer> Hypervisor for FakeXen<P> {
+    fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno> {
+        if port == XENSTORE_PORT {
+            self.xenstored().service();
+        } else {
+            self.peer().on_event(port);
+        }
+        Ok(())
+    }
+    fn event_channel_alloc_unbound(&self, remote: DomId) -> Result<EventChannelPort, Errno> {
+        if let Some(errno) = self.alloc_error.get() {
+            return Err(errno);
+        }
+        let port = EventChannelPort(self.next_port.get());
+        self.next_port.set(port.0 + 1);
+        self.allocated.borrow_mut().push((port, remote));
+        Ok(port)
+    }
+    fn event_channel_bind_virq(&self, _: u32) -> Result<EventChannelPort, Errno> {
+        Err(Errno::ENOSYS)
+    }
+    fn event_channel_unmask(&self, _: EventChannelPort) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn event_channel_close(&self, port: EventChannelPort) -> Result<(), Errno> {
+        self.closed.borrow_mut().push(port);
+        Ok(())
+    }
+    fn set_timer(&self, _: u64) -> Result<(), Errno> {
+        Ok(())
+    }
+    fn now_ns(&self) -> u64 {
+        self.now.get()
+    }
+    fn wait(&self, deadline_ns: u64) {
+        self.waits.set(self.waits.get() + 1);
+        let now = self.now.get();
+        self.now.set(now.max(deadline_ns.min(now + TICK_NS)));
+        self.step();
+    }
+    fn shutdown(&self, reason: ShutdownReason) -> ! {
+        panic!("shutdown({reason:?})")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// xenstored
+
+/// Something [`FakeXenstored`] does wrong with its reply to the next request. Each is done once,
+/// except `Silent`, which lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Misbehaviour {
+    /// Sends the reply, then moves `rsp_prod` 2000 bytes past `rsp_cons` (more than the ring).
+    CorruptResponseIndex,
+    /// Answers with the request id plus 1000.
+    WrongRequestId,
+    /// Answers with `XS_GET_PERMS` instead of the request's type.
+    WrongType,
+    /// Claims a 5000-byte payload (more than `XENSTORE_PAYLOAD_MAX`) but sends the real one.
+    OverlongLength,
+    /// Holds the reply back until the next request arrives, then sends it before that one's.
+    Late,
+    /// Stops reading requests and never answers again.
+    Silent,
+}
 
 /// One write (or removal, `value: None`) that reached the tree, with the transaction it was
 /// made in (0: none).
@@ -49,17 +226,27 @@ struct OpenTransaction {
 
 /// An in-memory xenstored serving the ring page.
 pub(crate) struct FakeXenstored {
+    page: SharedMemory,
     requests: ByteRing<Consumer>,
     replies: ByteRing<Producer>,
-    /// The live tree.
+    /// The live tree. A node created by a write has no entries for its parents; they exist
+    /// because something is below them, as in real xenstored.
     pub tree: BTreeMap<String, String>,
     transactions: BTreeMap<u32, OpenTransaction>,
     last_tx: u32,
     watches: Vec<(String, String)>,
     incoming: Vec<u8>,
     outgoing: Vec<u8>,
+    /// Replies held back by [`Misbehaviour::Late`].
+    held: Vec<u8>,
+    /// Watch events to send before the next reply.
+    injected_events: Vec<(String, String)>,
     /// How many more commits to answer with `EAGAIN`.
     pub eagain_commits: u32,
+    /// What to do wrong with the next reply.
+    pub misbehaviour: Option<Misbehaviour>,
+    /// The header of every request taken in, in order.
+    pub requests_seen: Vec<Header>,
     /// Every change committed to the live tree, in order (guest and other domains).
     pub changes: Vec<Change>,
     /// How many transactions were committed.
@@ -69,6 +256,7 @@ pub(crate) struct FakeXenstored {
 impl FakeXenstored {
     pub(crate) fn new(page: SharedMemory) -> Self {
         FakeXenstored {
+            page,
             requests: ByteRing::new(page, RingLayout::XENSTORE_REQUESTS),
             replies: ByteRing::new(page, RingLayout::XENSTORE_RESPONSES),
             tree: BTreeMap::new(),
@@ -77,7 +265,11 @@ impl FakeXenstored {
             watches: Vec::new(),
             incoming: Vec::new(),
             outgoing: Vec::new(),
+            held: Vec::new(),
+            injected_events: Vec::new(),
             eagain_commits: 0,
+            misbehaviour: None,
+            requests_seen: Vec::new(),
             changes: Vec::new(),
             commits: 0,
         }
@@ -85,6 +277,9 @@ impl FakeXenstored {
 
     /// Takes in requests, answers the complete ones, and pushes out what fits.
     pub(crate) fn service(&mut self) {
+        if self.misbehaviour == Some(Misbehaviour::Silent) {
+            return;
+        }
         let mut chunk = [0; 512];
         while let Ok(read @ 1..) = self.requests.read(&mut chunk) {
             self.incoming.extend_from_slice(&chunk[..read]);
@@ -113,6 +308,12 @@ impl FakeXenstored {
         self.service();
     }
 
+    /// Sends a watch event for `path` tagged `token` before the reply to the next request, as
+    /// if a watch had fired while that request was on its way.
+    pub(crate) fn inject_watch_event(&mut self, path: &str, token: &str) {
+        self.injected_events.push((path.into(), token.into()));
+    }
+
     /// The value of `path` in the live tree.
     pub(crate) fn get(&self, path: &str) -> Option<&str> {
         self.tree.get(path).map(String::as_str)
@@ -121,6 +322,11 @@ impl FakeXenstored {
     /// The paths of the registered watches.
     pub(crate) fn watched(&self) -> Vec<(String, String)> {
         self.watches.clone()
+    }
+
+    /// How many transactions are open (started, neither committed nor aborted).
+    pub(crate) fn open_transactions(&self) -> usize {
+        self.transactions.len()
     }
 
     fn send(&mut self, msg_type: u32, req_id: u32, tx_id: u32, payload: &[u8]) {
@@ -141,6 +347,35 @@ impl FakeXenstored {
             0,
             format!("{path}\0{token}\0").as_bytes(),
         );
+    }
+
+    /// Sends the reply to `request`, done wrong as `misbehaviour` says.
+    fn send_reply(
+        &mut self,
+        request: Header,
+        msg_type: u32,
+        payload: &[u8],
+        misbehaviour: Option<Misbehaviour>,
+    ) {
+        let mut header = Header {
+            msg_type,
+            req_id: request.req_id,
+            tx_id: request.tx_id,
+            len: payload.len() as u32,
+        };
+        match misbehaviour {
+            Some(Misbehaviour::WrongRequestId) => header.req_id += 1000,
+            Some(Misbehaviour::WrongType) => header.msg_type = XS_GET_PERMS,
+            Some(Misbehaviour::OverlongLength) => header.len = 5000,
+            _ => {}
+        }
+        let target = if misbehaviour == Some(Misbehaviour::Late) {
+            &mut self.held
+        } else {
+            &mut self.outgoing
+        };
+        target.extend_from_slice(&header.to_bytes());
+        target.extend_from_slice(payload);
     }
 
     /// Fires the watches on `path` and its parents.
@@ -166,11 +401,7 @@ impl FakeXenstored {
             Some(value) => {
                 self.tree.insert(path.into(), value.clone());
             }
-            None => {
-                let below = format!("{path}/");
-                self.tree
-                    .retain(|p, _| p.as_str() != path && !p.starts_with(&below));
-            }
+            None => remove_below(&mut self.tree, path),
         }
         self.changes.push(Change {
             tx,
@@ -194,11 +425,7 @@ impl FakeXenstored {
                     Some(value) => {
                         open.view.insert(path.into(), value.clone());
                     }
-                    None => {
-                        let below = format!("{path}/");
-                        open.view
-                            .retain(|p, _| p.as_str() != path && !p.starts_with(&below));
-                    }
+                    None => remove_below(&mut open.view, path),
                 }
                 open.changes.push((path.into(), value));
             }
@@ -206,20 +433,28 @@ impl FakeXenstored {
         }
     }
 
-    fn handle(&mut self, header: Header, payload: &[u8]) {
+    fn handle(&mut self, request: Header, payload: &[u8]) {
+        self.requests_seen.push(request);
+        let misbehaviour = self.misbehaviour.take();
+        // What was held back or injected goes out before this reply.
+        self.outgoing.append(&mut self.held);
+        for (path, token) in mem::take(&mut self.injected_events) {
+            self.send_event(&path, &token);
+        }
         let text = core::str::from_utf8(payload).expect("request not UTF-8");
         let mut args = text.split('\0');
         let first = args.next().unwrap_or("").to_string();
         let second = args.next().unwrap_or("").to_string();
-        let tx = header.tx_id;
+        let tx = request.tx_id;
         let mut after = None;
-        let reply: Result<Vec<u8>, &str> = match header.msg_type {
+        let reply: Result<Vec<u8>, &str> = match request.msg_type {
             XS_READ => self
                 .view(tx)
                 .get(&first)
                 .map(|v| v.as_bytes().to_vec())
                 .ok_or("ENOENT"),
             XS_WRITE => {
+                // The value is everything after the first NUL.
                 let value = text[first.len() + 1..].to_string();
                 self.change(tx, &first, Some(value));
                 Ok(b"OK\0".to_vec())
@@ -231,7 +466,7 @@ impl FakeXenstored {
                 Ok(b"OK\0".to_vec())
             }
             XS_RM => {
-                if self.view(tx).contains_key(&first) {
+                if exists(self.view(tx), &first) {
                     self.change(tx, &first, None);
                     Ok(b"OK\0".to_vec())
                 } else {
@@ -302,131 +537,33 @@ impl FakeXenstored {
             _ => Err("ENOSYS"),
         };
         match reply {
-            Ok(payload) => self.send(header.msg_type, header.req_id, tx, &payload),
-            Err(name) => self.send(XS_ERROR, header.req_id, tx, format!("{name}\0").as_bytes()),
+            Ok(payload) => self.send_reply(request, request.msg_type, &payload, misbehaviour),
+            Err(name) => {
+                let payload = format!("{name}\0");
+                self.send_reply(request, XS_ERROR, payload.as_bytes(), misbehaviour);
+            }
         }
         if let Some((path, token)) = after {
             // Real xenstored fires a new watch once, right after the acknowledgement.
             self.send_event(&path, &token);
         }
-    }
-}
-
-/// Another domain taking part in a test: a fake backend.
-pub(crate) trait Peer {
-    /// Looks at xenstore and reacts (called on every wait of the guest).
-    fn on_xenstore(&mut self, _xenstored: &mut FakeXenstored) {}
-    /// The guest sent an event on `port` (not the xenstore port).
-    fn on_event(&mut self, _port: EventChannelPort) {}
-}
-
-/// A peer that does nothing.
-impl Peer for () {}
-
-/// The hypervisor: a clock that moves only when the guest waits, xenstored behind the xenstore
-/// event channel, and `P` behind the others.
-pub(crate) struct FakeXen<P> {
-    pub store_page: SharedMemory,
-    now: Cell<u64>,
-    pub waits: Cell<u64>,
-    xenstored: RefCell<FakeXenstored>,
-    peer: RefCell<P>,
-    next_port: Cell<u32>,
-    /// Ports handed out by `event_channel_alloc_unbound`, with the remote domain.
-    pub allocated: RefCell<Vec<(EventChannelPort, DomId)>>,
-    /// Ports closed with `event_channel_close`.
-    pub closed: RefCell<Vec<EventChannelPort>>,
-    /// When set, `event_channel_alloc_unbound` fails with this errno.
-    pub alloc_error: Cell<Option<Errno>>,
-}
-
-impl<P> core::fmt::Debug for FakeXen<P> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("FakeXen")
-            .field("now", &self.now.get())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<P: Peer> FakeXen<P> {
-    pub(crate) fn new(peer: P) -> Self {
-        let store_page = SharedMemory::for_test(SharedMemory::PAGE);
-        FakeXen {
-            store_page,
-            now: Cell::new(1_000),
-            waits: Cell::new(0),
-            xenstored: RefCell::new(FakeXenstored::new(store_page)),
-            peer: RefCell::new(peer),
-            next_port: Cell::new(20),
-            allocated: RefCell::new(Vec::new()),
-            closed: RefCell::new(Vec::new()),
-            alloc_error: Cell::new(None),
+        if misbehaviour == Some(Misbehaviour::CorruptResponseIndex) {
+            let layout = RingLayout::XENSTORE_RESPONSES;
+            let cons = self.page.load_u32(layout.cons, Ordering::Relaxed);
+            self.page
+                .store_u32(layout.prod, cons.wrapping_add(2000), Ordering::Relaxed);
         }
     }
-
-    /// A xenstore client on the ring page.
-    pub(crate) fn client(&self) -> XenStore<'_, Self> {
-        XenStore::new(self, self.store_page, XENSTORE_PORT)
-    }
-
-    pub(crate) fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
-        self.xenstored.borrow_mut()
-    }
-
-    pub(crate) fn peer(&self) -> RefMut<'_, P> {
-        self.peer.borrow_mut()
-    }
-
-    /// Lets the peer react to xenstore, and xenstored deliver what follows.
-    pub(crate) fn step(&self) {
-        let mut xenstored = self.xenstored();
-        xenstored.service();
-        self.peer().on_xenstore(&mut xenstored);
-        xenstored.service();
-    }
 }
 
-impl<P: Peer> Hypervisor for FakeXen<P> {
-    fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno> {
-        if port == XENSTORE_PORT {
-            self.xenstored().service();
-        } else {
-            self.peer().on_event(port);
-        }
-        Ok(())
-    }
-    fn event_channel_alloc_unbound(&self, remote: DomId) -> Result<EventChannelPort, Errno> {
-        if let Some(errno) = self.alloc_error.get() {
-            return Err(errno);
-        }
-        let port = EventChannelPort(self.next_port.get());
-        self.next_port.set(port.0 + 1);
-        self.allocated.borrow_mut().push((port, remote));
-        Ok(port)
-    }
-    fn event_channel_bind_virq(&self, _: u32) -> Result<EventChannelPort, Errno> {
-        Err(Errno::ENOSYS)
-    }
-    fn event_channel_unmask(&self, _: EventChannelPort) -> Result<(), Errno> {
-        Ok(())
-    }
-    fn event_channel_close(&self, port: EventChannelPort) -> Result<(), Errno> {
-        self.closed.borrow_mut().push(port);
-        Ok(())
-    }
-    fn set_timer(&self, _: u64) -> Result<(), Errno> {
-        Ok(())
-    }
-    fn now_ns(&self) -> u64 {
-        self.now.get()
-    }
-    fn wait(&self, deadline_ns: u64) {
-        self.waits.set(self.waits.get() + 1);
-        let now = self.now.get();
-        self.now.set(now.max(deadline_ns.min(now + TICK_NS)));
-        self.step();
-    }
-    fn shutdown(&self, reason: ShutdownReason) -> ! {
-        panic!("shutdown({reason:?})")
-    }
+/// Whether `path` is a node of `tree`: it has a value, or something is below it.
+fn exists(tree: &BTreeMap<String, String>, path: &str) -> bool {
+    let below = format!("{path}/");
+    tree.contains_key(path) || tree.keys().any(|p| p.starts_with(&below))
+}
+
+/// Removes `path` and everything below it from `tree`.
+fn remove_below(tree: &mut BTreeMap<String, String>, path: &str) {
+    let below = format!("{path}/");
+    tree.retain(|p, _| p.as_str() != path && !p.starts_with(&below));
 }

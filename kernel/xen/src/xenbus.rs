@@ -685,7 +685,7 @@ mod tests {
     }
 
     impl Peer for Scripted {
-        fn on_xenstore(&mut self, xenstored: &mut FakeXenstored) {
+        fn on_wait(&mut self, xenstored: &mut FakeXenstored) {
             if !self.script.is_empty() {
                 let state = self.script.remove(0);
                 xenstored.external_write(&format!("{BACKEND}/state"), state);

@@ -122,7 +122,7 @@ struct FakeNetback {
 }
 
 impl Peer for FakeNetback {
-    fn on_xenstore(&mut self, xs: &mut FakeXenstored) {
+    fn on_wait(&mut self, xs: &mut FakeXenstored) {
         let state_path = format!("{BACKEND}/state");
         let backend = xs.get(&state_path).map(String::from);
         let frontend = xs.get(&format!("{FRONTEND}/state")).map(String::from);

@@ -542,354 +542,16 @@ impl<H: Hypervisor> Transaction<'_, '_, H> {
 
 #[cfg(test)]
 mod tests {
+    //! The client against the shared fake xenstored (`crate::testing`), behaving and
+    //! misbehaving.
+
     use super::*;
-    use crate::hypervisor::ShutdownReason;
-    use crate::types::DomId;
-    use alloc::collections::BTreeMap;
+    use crate::testing::{FakeXen, Misbehaviour, TICK_NS};
     use alloc::string::ToString;
-    use alloc::{format, vec};
-    use core::cell::{Cell, RefCell};
-    use core::sync::atomic::Ordering;
+    use alloc::vec;
 
-    const PORT: EventChannelPort = EventChannelPort(5);
-    /// How far the fake clock moves on each wait.
-    const TICK_NS: u64 = 1_000_000;
-
-    /// Something the fake xenstored does wrong with its next reply.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    enum Misbehaviour {
-        /// Moves `rsp_prod` 2000 bytes past `rsp_cons`.
-        CorruptResponseIndex,
-        /// Answers with another request id.
-        WrongRequestId,
-        /// Answers with the wrong message type.
-        WrongType,
-        /// Claims a 5000-byte payload.
-        OverlongLength,
-        /// Holds the reply back until the next request arrives.
-        Late,
-        /// Stops reading requests and never answers again.
-        Silent,
-    }
-
-    /// The other side of the ring: a small in-memory xenstored.
-    struct Xenstored {
-        page: SharedMemory,
-        requests: ByteRing<Consumer>,
-        replies: ByteRing<Producer>,
-        tree: BTreeMap<String, String>,
-        /// Open transactions: a private copy of the tree each.
-        transactions: BTreeMap<u32, BTreeMap<String, String>>,
-        last_tx: u32,
-        watches: Vec<(String, String)>,
-        incoming: Vec<u8>,
-        outgoing: Vec<u8>,
-        held: Vec<u8>,
-        /// Watch events to send before the next reply.
-        inject: Vec<(String, String)>,
-        /// How many more commits to answer with `EAGAIN`.
-        eagain_commits: u32,
-        misbehaviour: Option<Misbehaviour>,
-        requests_seen: Vec<Header>,
-    }
-
-    impl Xenstored {
-        fn new(page: SharedMemory) -> Self {
-            Xenstored {
-                page,
-                requests: ByteRing::new(page, RingLayout::XENSTORE_REQUESTS),
-                replies: ByteRing::new(page, RingLayout::XENSTORE_RESPONSES),
-                tree: BTreeMap::new(),
-                transactions: BTreeMap::new(),
-                last_tx: 0,
-                watches: Vec::new(),
-                incoming: Vec::new(),
-                outgoing: Vec::new(),
-                held: Vec::new(),
-                inject: Vec::new(),
-                eagain_commits: 0,
-                misbehaviour: None,
-                requests_seen: Vec::new(),
-            }
-        }
-
-        /// Takes in requests, answers the complete ones, and pushes out what fits.
-        fn service(&mut self) {
-            if self.misbehaviour == Some(Misbehaviour::Silent) {
-                return;
-            }
-            let mut chunk = [0; 300];
-            while let Ok(read @ 1..) = self.requests.read(&mut chunk) {
-                self.incoming.extend_from_slice(&chunk[..read]);
-            }
-            while let Ok(header) = Header::parse(&self.incoming) {
-                let end = Header::LEN + header.len as usize;
-                if self.incoming.len() < end {
-                    break;
-                }
-                let payload: Vec<u8> = self.incoming.drain(..end).skip(Header::LEN).collect();
-                self.handle(header, &payload);
-            }
-            let written = self.replies.write(&self.outgoing).unwrap_or(0);
-            self.outgoing.drain(..written);
-        }
-
-        fn send(&mut self, msg_type: u32, req_id: u32, payload: &[u8]) {
-            let header = Header {
-                msg_type,
-                req_id,
-                tx_id: 0,
-                len: payload.len() as u32,
-            };
-            self.outgoing.extend_from_slice(&header.to_bytes());
-            self.outgoing.extend_from_slice(payload);
-        }
-
-        fn send_event(&mut self, path: &str, token: &str) {
-            self.send(XS_WATCH_EVENT, 0, format!("{path}\0{token}\0").as_bytes());
-        }
-
-        /// Fires the watches on `path` and its parents.
-        fn fire(&mut self, path: &str) {
-            let fired: Vec<String> = self
-                .watches
-                .iter()
-                .filter(|(watched, _)| {
-                    path == watched.as_str()
-                        || path
-                            .strip_prefix(watched.as_str())
-                            .is_some_and(|rest| rest.starts_with('/'))
-                })
-                .map(|(_, token)| token.clone())
-                .collect();
-            for token in fired {
-                self.send_event(path, &token);
-            }
-        }
-
-        /// A change made by another domain.
-        fn external_write(&mut self, path: &str, value: &str) {
-            self.tree.insert(path.into(), value.into());
-            self.fire(path);
-            self.service();
-        }
-
-        fn tree(&mut self, tx: u32) -> &mut BTreeMap<String, String> {
-            if tx == 0 {
-                &mut self.tree
-            } else {
-                self.transactions
-                    .get_mut(&tx)
-                    .expect("request in an unknown transaction")
-            }
-        }
-
-        fn handle(&mut self, header: Header, payload: &[u8]) {
-            self.requests_seen.push(header);
-            let misbehaviour = self.misbehaviour;
-            self.outgoing.append(&mut self.held);
-            for (path, token) in mem::take(&mut self.inject) {
-                self.send_event(&path, &token);
-            }
-            let text = core::str::from_utf8(payload).expect("request not UTF-8");
-            let mut args = text.split('\0');
-            let first = args.next().unwrap_or("").to_string();
-            let second = args.next().unwrap_or("").to_string();
-            let tx = header.tx_id;
-            let mut after = None;
-            let reply: Result<Vec<u8>, &str> = match header.msg_type {
-                crate::abi::io::xs_wire::XS_READ => self
-                    .tree(tx)
-                    .get(&first)
-                    .map(|v| v.as_bytes().to_vec())
-                    .ok_or("ENOENT"),
-                crate::abi::io::xs_wire::XS_WRITE => {
-                    // The value is everything after the first NUL.
-                    let value = &text[first.len() + 1..];
-                    self.tree(tx).insert(first.clone(), value.into());
-                    if tx == 0 {
-                        self.fire(&first);
-                    }
-                    Ok(b"OK\0".to_vec())
-                }
-                crate::abi::io::xs_wire::XS_MKDIR => {
-                    self.tree(tx).entry(first.clone()).or_default();
-                    Ok(b"OK\0".to_vec())
-                }
-                crate::abi::io::xs_wire::XS_RM => {
-                    let below = format!("{first}/");
-                    let tree = self.tree(tx);
-                    let before = tree.len();
-                    tree.retain(|path, _| *path != first && !path.starts_with(&below));
-                    if tree.len() == before {
-                        Err("ENOENT")
-                    } else {
-                        Ok(b"OK\0".to_vec())
-                    }
-                }
-                crate::abi::io::xs_wire::XS_DIRECTORY => {
-                    let below = format!("{first}/");
-                    let tree = self.tree(tx);
-                    let mut children: Vec<&str> = tree
-                        .keys()
-                        .filter_map(|path| path.strip_prefix(&below))
-                        .map(|rest| rest.split('/').next().unwrap_or(rest))
-                        .collect();
-                    children.sort_unstable();
-                    children.dedup();
-                    if children.is_empty() && !tree.contains_key(&first) {
-                        Err("ENOENT")
-                    } else {
-                        Ok(children
-                            .iter()
-                            .flat_map(|c| [c.as_bytes(), &b"\0"[..]])
-                            .flatten()
-                            .copied()
-                            .collect())
-                    }
-                }
-                crate::abi::io::xs_wire::XS_WATCH => {
-                    self.watches.push((first.clone(), second.clone()));
-                    after = Some((first, second));
-                    Ok(b"OK\0".to_vec())
-                }
-                crate::abi::io::xs_wire::XS_UNWATCH => {
-                    let before = self.watches.len();
-                    self.watches
-                        .retain(|w| *w != (first.clone(), second.clone()));
-                    if self.watches.len() == before {
-                        Err("ENOENT")
-                    } else {
-                        Ok(b"OK\0".to_vec())
-                    }
-                }
-                crate::abi::io::xs_wire::XS_TRANSACTION_START => {
-                    self.last_tx += 1;
-                    self.transactions.insert(self.last_tx, self.tree.clone());
-                    Ok(format!("{}\0", self.last_tx).into_bytes())
-                }
-                crate::abi::io::xs_wire::XS_TRANSACTION_END => {
-                    match self.transactions.remove(&tx) {
-                        None => Err("EINVAL"),
-                        Some(_) if first == "T" && self.eagain_commits > 0 => {
-                            self.eagain_commits -= 1;
-                            Err("EAGAIN")
-                        }
-                        Some(snapshot) => {
-                            if first == "T" {
-                                self.tree = snapshot;
-                            }
-                            Ok(b"OK\0".to_vec())
-                        }
-                    }
-                }
-                _ => Err("ENOSYS"),
-            };
-            let (mut msg_type, payload) = match reply {
-                Ok(payload) => (header.msg_type, payload),
-                Err(name) => (XS_ERROR, format!("{name}\0").into_bytes()),
-            };
-            let mut req_id = header.req_id;
-            let mut len = payload.len() as u32;
-            match self.misbehaviour.take() {
-                Some(Misbehaviour::WrongRequestId) => req_id += 1000,
-                Some(Misbehaviour::WrongType) => msg_type = crate::abi::io::xs_wire::XS_GET_PERMS,
-                Some(Misbehaviour::OverlongLength) => len = 5000,
-                _ => {}
-            }
-            let header = Header {
-                msg_type,
-                req_id,
-                tx_id: header.tx_id,
-                len,
-            };
-            let target = if misbehaviour == Some(Misbehaviour::Late) {
-                &mut self.held
-            } else {
-                &mut self.outgoing
-            };
-            target.extend_from_slice(&header.to_bytes());
-            target.extend_from_slice(&payload);
-            if let Some((path, token)) = after {
-                // Real xenstored fires a new watch once, right after the acknowledgement.
-                self.send_event(&path, &token);
-            }
-            if misbehaviour == Some(Misbehaviour::CorruptResponseIndex) {
-                let cons = self
-                    .page
-                    .load_u32(RingLayout::XENSTORE_RESPONSES.cons, Ordering::Relaxed);
-                self.page.store_u32(
-                    RingLayout::XENSTORE_RESPONSES.prod,
-                    cons.wrapping_add(2000),
-                    Ordering::Relaxed,
-                );
-            }
-        }
-    }
-
-    /// The hypervisor: a clock that moves only when the guest waits, and an event channel
-    /// that runs the fake xenstored.
-    struct FakeXen {
-        page: SharedMemory,
-        now: Cell<u64>,
-        waits: Cell<u64>,
-        xenstored: RefCell<Xenstored>,
-    }
-
-    impl FakeXen {
-        fn new() -> Self {
-            let page = SharedMemory::for_test(SharedMemory::PAGE);
-            FakeXen {
-                page,
-                now: Cell::new(1_000),
-                waits: Cell::new(0),
-                xenstored: RefCell::new(Xenstored::new(page)),
-            }
-        }
-
-        fn client(&self) -> XenStore<'_, FakeXen> {
-            XenStore::new(self, self.page, PORT)
-        }
-
-        fn xenstored(&self) -> core::cell::RefMut<'_, Xenstored> {
-            self.xenstored.borrow_mut()
-        }
-    }
-
-    impl Hypervisor for FakeXen {
-        fn event_channel_send(&self, port: EventChannelPort) -> Result<(), Errno> {
-            assert_eq!(port, PORT);
-            self.xenstored().service();
-            Ok(())
-        }
-        fn event_channel_alloc_unbound(&self, _: DomId) -> Result<EventChannelPort, Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_bind_virq(&self, _: u32) -> Result<EventChannelPort, Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_unmask(&self, _: EventChannelPort) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn event_channel_close(&self, _: EventChannelPort) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn set_timer(&self, _: u64) -> Result<(), Errno> {
-            Err(Errno::ENOSYS)
-        }
-        fn now_ns(&self) -> u64 {
-            self.now.get()
-        }
-        fn wait(&self, deadline_ns: u64) {
-            self.waits.set(self.waits.get() + 1);
-            let now = self.now.get();
-            self.now.set(now.max(deadline_ns.min(now + TICK_NS)));
-            self.xenstored().service();
-        }
-        fn shutdown(&self, reason: ShutdownReason) -> ! {
-            panic!("shutdown({reason:?})")
-        }
-    }
+    /// Xen with xenstored and no other domain.
+    type Xen = FakeXen<()>;
 
     fn event(path: &str, token: &str) -> WatchEvent {
         WatchEvent {
@@ -900,7 +562,7 @@ mod tests {
 
     #[test]
     fn read_write_round_trip() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("device/vif/0/mac", "00:16:3e:00:00:01").unwrap();
         assert_eq!(xs.read("device/vif/0/mac").unwrap(), "00:16:3e:00:00:01");
@@ -922,7 +584,7 @@ mod tests {
 
     #[test]
     fn messages_larger_than_the_ring_go_through_in_pieces() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         let value: String = (0..3000)
             .map(|i| char::from(b'a' + (i % 26) as u8))
@@ -940,7 +602,7 @@ mod tests {
 
     #[test]
     fn directory_remove_and_mkdir() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("device/vif/0/mac", "m").unwrap();
         xs.write("device/vif/1/mac", "m").unwrap();
@@ -955,7 +617,7 @@ mod tests {
 
     #[test]
     fn xenstore_errors_carry_the_errno_and_read_as_a_sentence() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         let error = xs.read("device/vif/0/mac").unwrap_err();
         assert_eq!(error.errno(), Some(Errno::ENOENT));
@@ -980,7 +642,7 @@ mod tests {
 
     #[test]
     fn requests_that_cannot_be_framed_are_not_sent() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         let error = xs.read("a\0b").unwrap_err();
         assert_eq!(
@@ -998,15 +660,14 @@ mod tests {
 
     #[test]
     fn watch_events_are_queued_while_a_request_is_in_flight() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xen.xenstored()
             .tree
             .insert("control/shutdown".into(), "poweroff".into());
         xs.watch("control", "ctl").unwrap();
         xen.xenstored()
-            .inject
-            .push(("control/shutdown".into(), "ctl".into()));
+            .inject_watch_event("control/shutdown", "ctl");
         // The injected event comes before this read's reply, the registration event after
         // the watch's acknowledgement: both are queued.
         assert_eq!(xs.read("control/shutdown").unwrap(), "poweroff");
@@ -1027,7 +688,7 @@ mod tests {
 
     #[test]
     fn wait_watch_waits_until_an_event_or_the_deadline() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.watch("control/shutdown", "sd").unwrap();
         assert_eq!(xs.poll_watch(), Ok(Some(event("control/shutdown", "sd"))));
@@ -1045,7 +706,7 @@ mod tests {
 
     #[test]
     fn transaction_commits_and_retries_on_eagain() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("counter", "41").unwrap();
         xen.xenstored().eagain_commits = 2;
@@ -1060,12 +721,12 @@ mod tests {
             .unwrap();
         assert_eq!((value, runs), (42, 3));
         assert_eq!(xs.read("counter").unwrap(), "42");
-        assert!(xen.xenstored().transactions.is_empty());
+        assert_eq!(xen.xenstored().open_transactions(), 0);
     }
 
     #[test]
     fn transaction_gives_up_after_bounded_retries() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xen.xenstored().eagain_commits = 1000;
         let mut runs = 0;
@@ -1078,13 +739,13 @@ mod tests {
         assert_eq!(error.errno(), Some(Errno::EAGAIN));
         assert_eq!(error.op, "transaction end");
         assert_eq!(runs, TRANSACTION_ATTEMPTS);
-        assert!(xen.xenstored().transactions.is_empty());
+        assert_eq!(xen.xenstored().open_transactions(), 0);
         assert_eq!(xs.read("x").unwrap_err().errno(), Some(Errno::ENOENT));
     }
 
     #[test]
     fn a_failing_body_aborts_the_transaction() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         let error = xs
             .transaction(|tx| {
@@ -1093,7 +754,7 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(error.errno(), Some(Errno::ENOENT));
-        assert!(xen.xenstored().transactions.is_empty());
+        assert_eq!(xen.xenstored().open_transactions(), 0);
         assert_eq!(xs.read("half").unwrap_err().errno(), Some(Errno::ENOENT));
         // By hand: the header carries the transaction id.
         let mut tx = xs.transaction_start().unwrap();
@@ -1114,7 +775,7 @@ mod tests {
 
     #[test]
     fn corrupt_response_index_is_a_ring_error_then_broken() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("a", "1").unwrap();
         xen.xenstored().misbehaviour = Some(Misbehaviour::CorruptResponseIndex);
@@ -1129,7 +790,7 @@ mod tests {
 
     #[test]
     fn reply_with_a_wrong_request_id_is_reported() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("a", "1").unwrap();
         xen.xenstored().misbehaviour = Some(Misbehaviour::WrongRequestId);
@@ -1141,7 +802,7 @@ mod tests {
 
     #[test]
     fn reply_of_the_wrong_type_is_reported() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.write("a", "1").unwrap();
         xen.xenstored().misbehaviour = Some(Misbehaviour::WrongType);
@@ -1159,7 +820,7 @@ mod tests {
 
     #[test]
     fn overlong_length_is_malformed_then_broken() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xen.xenstored().misbehaviour = Some(Misbehaviour::OverlongLength);
         let error = xs.write("a", "1").unwrap_err();
@@ -1172,19 +833,16 @@ mod tests {
 
     #[test]
     fn silent_xenstored_times_out_in_bounded_time() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xen.xenstored().misbehaviour = Some(Misbehaviour::Silent);
         let start = xen.now_ns();
         let error = xs.read("a").unwrap_err();
         assert_eq!(error.kind, ErrorKind::Timeout);
-        assert_eq!(
-            xen.now_ns() - start,
-            XenStore::<FakeXen>::DEFAULT_TIMEOUT_NS
-        );
+        assert_eq!(xen.now_ns() - start, XenStore::<Xen>::DEFAULT_TIMEOUT_NS);
         assert_eq!(
             xen.waits.get(),
-            XenStore::<FakeXen>::DEFAULT_TIMEOUT_NS / TICK_NS
+            XenStore::<Xen>::DEFAULT_TIMEOUT_NS / TICK_NS
         );
         // A request that cannot even be written times out too, and breaks the stream.
         xs.set_timeout_ns(50 * TICK_NS);
@@ -1195,7 +853,7 @@ mod tests {
 
     #[test]
     fn a_late_reply_is_dropped_when_it_arrives() {
-        let xen = FakeXen::new();
+        let xen = Xen::new(());
         let mut xs = xen.client();
         xs.set_timeout_ns(10 * TICK_NS);
         xs.write("a", "1").unwrap();
@@ -1218,7 +876,7 @@ mod tests {
             state
         };
         for round in 0..200 {
-            let xen = FakeXen::new();
+            let xen = Xen::new(());
             let mut xs = xen.client();
             xs.set_timeout_ns(3 * TICK_NS);
             let len = (next() % 200) as usize;
@@ -1235,7 +893,7 @@ mod tests {
                 };
                 garbage[..16].copy_from_slice(&header.to_bytes());
             }
-            let written = ByteRing::<Producer>::new(xen.page, RingLayout::XENSTORE_RESPONSES)
+            let written = ByteRing::<Producer>::new(xen.store_page, RingLayout::XENSTORE_RESPONSES)
                 .write(&garbage)
                 .unwrap();
             assert_eq!(written, len);
