@@ -4,13 +4,9 @@
 //! path relative to the root; names starting with '.' are skipped. Tables and keys of the
 //! manifest other than `[data] root`, `certificate` and `key` are left to other tools
 //! (xen-config).
-extern crate alloc;
-
-#[allow(dead_code)]
-#[path = "src/compiled.rs"]
-mod compiled;
-
 use std::path::{Path, PathBuf};
+
+use https_site_format as compiled;
 
 fn main() {
     let dir = PathBuf::from(
@@ -18,7 +14,6 @@ fn main() {
     );
     let manifest_path = dir.join("Unikernel.toml");
     println!("cargo:rerun-if-changed={}", manifest_path.display());
-    println!("cargo:rerun-if-changed=src/compiled.rs");
     let manifest = std::fs::read_to_string(&manifest_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest_path.display()));
     let root = site_root(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
