@@ -26,7 +26,7 @@ mod manifest;
 mod name;
 mod rdata;
 
-pub use manifest::{MANIFEST, build_zones, manifest_zones};
+pub use manifest::build_zones;
 
 use lexer::{Entry, Token};
 
