@@ -1,28 +1,31 @@
 //! Compiles the site the manifest (`Unikernel.toml`, `[data] root`) names into
 //! `$OUT_DIR/site.bin`, and its TLS certificate and key (`[data] certificate`, `key`) into
 //! `$OUT_DIR/identity.bin`, which the image embeds. Every file under the root is served at its
-//! path relative to the root; names starting with '.' are skipped. Tables and keys of the
-//! manifest other than `[data] root`, `certificate` and `key` are left to other tools
-//! (xen-config).
-extern crate alloc;
-
-#[allow(dead_code)]
-#[path = "src/compiled.rs"]
-mod compiled;
-
+//! path relative to the root; names starting with '.' are skipped. The manifest is read by
+//! `xenolith-manifest`; tables and keys other than `[data] root`, `certificate` and `key` are
+//! left to other tools (xen-config).
 use std::path::{Path, PathBuf};
+
+use https_site_format as compiled;
+use xenolith_manifest::{Error, FILE_NAME, Manifest};
 
 fn main() {
     let dir = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
     );
-    let manifest_path = dir.join("Unikernel.toml");
+    let manifest_path = dir.join(FILE_NAME);
     println!("cargo:rerun-if-changed={}", manifest_path.display());
-    println!("cargo:rerun-if-changed=src/compiled.rs");
-    let manifest = std::fs::read_to_string(&manifest_path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", manifest_path.display()));
-    let root = site_root(&manifest).unwrap_or_else(|e| panic!("{}: {e}", manifest_path.display()));
-    let root = dir.join(root);
+    let root = Manifest::read(&manifest_path)
+        .and_then(|m| m.site_root())
+        .unwrap_or_else(|e| match e {
+            Error::Read { source, .. } => {
+                panic!("cannot read {}: {source}", manifest_path.display())
+            }
+            Error::Toml { message, .. } => {
+                panic!("{}: not valid TOML: {message}", manifest_path.display())
+            }
+            e => panic!("{e}"),
+        });
     let mut builder = compiled::SiteBuilder::new();
     let mut count = 0;
     add_directory(&root, &root, &mut builder, &mut count)
@@ -40,20 +43,6 @@ fn main() {
     // The TLS identity: `[data] certificate` and `key`, checked, as `$OUT_DIR/identity.bin`.
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     tls_keygen::build_identity(&dir, &out_dir).unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// The `root = "..."` of the `[data]` table.
-fn site_root(manifest: &str) -> Result<String, String> {
-    let value: toml::Table = manifest
-        .parse()
-        .map_err(|e| format!("not valid TOML: {e}"))?;
-    value
-        .get("data")
-        .and_then(|d| d.get("root"))
-        .ok_or("[data] root = \"...\" is missing: name the directory to serve")?
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| "[data] root must be a directory name (a string)".into())
 }
 
 fn add_directory(

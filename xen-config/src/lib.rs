@@ -2,45 +2,15 @@
 //! libvirt domain XML, so that a built image can be deployed without writing a config by hand.
 //!
 //! The flow is: [`Manifest::read`] (TOML) → [`Manifest::apply`] ([`Overrides`] from the command
-//! line) → [`Manifest::validate`] (a checked [`Deployment`], or an [`Error`] naming the field and
+//! line) → [`Manifest::validate`] (a checked [`Deployment`], or an error naming the field and
 //! what would be valid) → [`xl::render`] and [`libvirt::render`] → [`write_all`] (temporary files
 //! renamed into place, so a failure never leaves half an output).
 //!
 //! # The manifest
 //!
-//! Each app has `apps/APP/Unikernel.toml` (the full reference is `docs/manifest.md`):
-//!
-//! ```toml
-//! [unikernel]
-//! name = "dns"            # domain name: 1-64 of A-Z a-z 0-9 _ . - (not starting with - or .)
-//! memory = 8              # MiB, 4 to 1048576
-//! vcpus = 1               # optional; Xenolith is single-core: only 1 is valid today
-//! cmdline = "loglevel=debug"   # optional: extra words for the guest command line
-//! on_poweroff = "destroy" # optional (xl's default destroy)
-//! on_reboot = "restart"   # optional (xl's default restart)
-//! on_crash = "preserve"   # optional (xl's default destroy)
-//!
-//! [[network]]             # optional, at most one: the kernel drives one interface
-//! bridge = "xenbr0"       # the dom0 bridge the vif joins
-//! mac = "00:16:3e:12:34:56"    # optional: else generated from the name (stable)
-//! ip = "dhcp"             # optional: "dhcp" or "ADDRESS/PREFIX"; absent: the app's default
-//! gw = "10.0.0.1"         # optional, only with a static ip
-//!
-//! [boot]
-//! module = "zones.bin"    # optional: a boot module (xl ramdisk=, libvirt <initrd>)
-//!
-//! [data]                  # build-time data, read by the app's build.rs
-//! zones = ["zones/example.test.zone"]
-//! ```
-//!
-//! Relative paths in the manifest (`[boot] module`, `[data]`) are relative to the manifest's
-//! folder. xen-config does not interpret `[data]`: every key is app specific, but each value
-//! must be a path or a list of paths, and each path must exist.
-//!
-//! The power-off, reboot and crash actions are xl's (xl.cfg(5), "Event Actions"): `destroy`,
-//! `restart`, `rename-restart`, `preserve`, `coredump-destroy`, `coredump-restart`. libvirt has
-//! the same names but allows `coredump-*` only in `on_crash`, so xen-config does too;
-//! `soft-reset` is for Xen-aware HVM guests and refused.
+//! The manifest is read and validated by the crate `xenolith-manifest` (`manifest/`), whose
+//! docs describe it; the full reference is `docs/manifest.md`. xen-config does not interpret
+//! `[data]` (the apps' build scripts do): it checks only that every path there exists.
 //!
 //! # The outputs
 //!
@@ -56,37 +26,15 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub mod libvirt;
-mod manifest;
 pub mod xl;
 
-pub use manifest::{Action, Deployment, IpConfig, Mac, Manifest, Network, Overrides};
+pub use xenolith_manifest::{Action, Deployment, IpConfig, Mac, Manifest, Network, Overrides};
 
 /// The one error type of xen-config: each variant says what was wrong and what to do.
 #[derive(Debug)]
 pub enum Error {
-    /// The manifest file could not be read.
-    Read {
-        /// The manifest path.
-        path: PathBuf,
-        /// Why reading failed.
-        source: std::io::Error,
-    },
-    /// The manifest is not valid TOML.
-    Toml {
-        /// The manifest as named to the user.
-        manifest: String,
-        /// The parser's message (with line and column).
-        message: String,
-    },
-    /// A manifest field (or the command-line option that overrides it) is missing or invalid.
-    Field {
-        /// The manifest as named to the user.
-        manifest: String,
-        /// The field, e.g. `[unikernel] memory` or `[[network]] ip (from --ip)`.
-        field: String,
-        /// What is wrong and what would be valid.
-        problem: String,
-    },
+    /// The manifest cannot be read, or is invalid (it names the field and what would be valid).
+    Manifest(xenolith_manifest::Error),
     /// A path cannot be written into a config (not UTF-8, or a character a config cannot hold).
     Path {
         /// What the path is for (`kernel`, `module`).
@@ -107,22 +55,20 @@ pub enum Error {
     },
 }
 
+impl From<xenolith_manifest::Error> for Error {
+    /// An override that cannot be applied is a command-line error; the rest are the manifest's.
+    fn from(error: xenolith_manifest::Error) -> Self {
+        match error {
+            xenolith_manifest::Error::Usage(message) => Error::Usage(message),
+            error => Error::Manifest(error),
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Read { path, source } => write!(
-                f,
-                "cannot read the manifest {}: {source} (each app has apps/APP/Unikernel.toml)",
-                path.display()
-            ),
-            Error::Toml { manifest, message } => {
-                write!(f, "{manifest} is not valid TOML: {}", message.trim_end())
-            }
-            Error::Field {
-                manifest,
-                field,
-                problem,
-            } => write!(f, "{manifest}: {field}: {problem}"),
+            Error::Manifest(error) => write!(f, "{error}"),
             Error::Path {
                 what,
                 path,
@@ -139,7 +85,8 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Read { source, .. } | Error::Write { source, .. } => Some(source),
+            Error::Manifest(error) => std::error::Error::source(error),
+            Error::Write { source, .. } => Some(source),
             _ => None,
         }
     }

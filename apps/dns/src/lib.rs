@@ -59,7 +59,9 @@
 
 extern crate alloc;
 
-pub mod compiled;
+/// The compiled zone format: the `dns-zone-format` crate (apps/dns/zone-format), which the
+/// `dns-zone` compiler shares.
+pub use dns_zone_format as compiled;
 mod message;
 mod query;
 mod resolve;

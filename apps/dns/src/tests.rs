@@ -20,7 +20,13 @@ use crate::{Counters, LoadError, Rcode, Response, Transport, Zones, answer, resp
 
 /// `"www.example.test."` (or relative to nothing: always absolute) → wire form.
 pub(crate) fn wire(text: &str) -> Vec<u8> {
-    crate::compiled::name::tests::wire(text)
+    let mut out = Vec::new();
+    for label in text.split('.').filter(|l| !l.is_empty()) {
+        out.push(label.len() as u8);
+        out.extend_from_slice(label.as_bytes());
+    }
+    out.push(0);
+    out
 }
 
 fn a(text: &str) -> Vec<u8> {

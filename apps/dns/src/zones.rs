@@ -170,7 +170,7 @@ impl Zones {
     pub fn zone_names(&self) -> impl Iterator<Item = String> + '_ {
         self.zones
             .iter()
-            .map(|z| name::to_text(self.blob.get(z.apex.clone()).unwrap_or(&[0])))
+            .map(|z| text(self.blob.get(z.apex.clone()).unwrap_or(&[0])))
     }
 
     /// The number of zones.
@@ -428,7 +428,7 @@ impl<'a> Loader<'a> {
             .find(|pair| name::eq(apex_of(pair[0]), apex_of(pair[1])))
         {
             return Err(LoadError::Invalid {
-                zone: name::to_text(apex_of(pair[0])),
+                zone: text(apex_of(pair[0])),
                 what: "the zone appears twice",
             });
         }
@@ -449,7 +449,7 @@ impl<'a> Loader<'a> {
         let apex = self.name()?;
         let apex_bytes = self.bytes_of(&apex);
         let invalid = |what| LoadError::Invalid {
-            zone: name::to_text(apex_bytes),
+            zone: text(apex_bytes),
             what,
         };
         let node_count = self.u32()? as usize;
@@ -633,6 +633,15 @@ fn heapsort<T>(items: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
         items.swap(0, end);
         sift_down(items, 0, end);
     }
+}
+
+/// A name in presentation form, for messages and logs. One function of this crate rather than
+/// `name::to_text`, which is `#[inline]`: the server binary gets [`Zones::zone_names`] through
+/// a generic iterator and would otherwise compile a second copy.
+fn text(wire: &[u8]) -> String {
+    let mut text = String::new();
+    let _ = name::write_text(wire, &mut text);
+    text
 }
 
 #[cfg(test)]

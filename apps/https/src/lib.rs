@@ -35,7 +35,9 @@
 
 extern crate alloc;
 
-pub mod compiled;
+/// The compiled site format: the `https-site-format` crate (apps/https/site-format), which
+/// build.rs uses to write it.
+pub use https_site_format as compiled;
 pub mod request;
 pub mod response;
 mod session;

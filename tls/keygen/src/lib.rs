@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use xenolith_manifest::Manifest;
 use xenolith_tls::Identity;
 
 /// Why a certificate could not be made or compiled.
@@ -51,13 +52,9 @@ pub enum Error {
     NoCertificate(String),
     /// The key file holds no PEM private key, or a broken one.
     NoKey(String),
-    /// The manifest has no usable `[data]` table (`certificate`, `key`).
-    Manifest {
-        /// The manifest file.
-        path: PathBuf,
-        /// What is wrong.
-        why: String,
-    },
+    /// The manifest cannot be read, or its `[data]` table does not name the `certificate` and
+    /// `key` files.
+    Manifest(xenolith_manifest::Error),
     /// The key does not belong to the certificate, or either is unusable.
     Check {
         /// The certificate file (or "the certificate").
@@ -78,7 +75,15 @@ impl fmt::Display for Error {
             ),
             Error::Generate(why) => write!(f, "cannot make the certificate: {why}"),
             Error::Io { path, error } => write!(f, "{}: {error}", path.display()),
-            Error::Manifest { path, why } => write!(f, "{}: {why}", path.display()),
+            Error::Manifest(error) => match error {
+                xenolith_manifest::Error::Read { path, source } => {
+                    write!(f, "{}: {source}", path.display())
+                }
+                xenolith_manifest::Error::Toml { manifest, message } => {
+                    write!(f, "{manifest}: not valid TOML: {message}")
+                }
+                error => write!(f, "{error}"),
+            },
             Error::NoCertificate(cert) => write!(
                 f,
                 "{cert} holds no PEM certificate (-----BEGIN CERTIFICATE-----), or a damaged one"
@@ -179,52 +184,16 @@ pub fn compile_pem_files(cert: &Path, key: &Path) -> Result<Vec<u8>, Error> {
     )
 }
 
-/// The manifest every app keeps next to its `Cargo.toml`.
-pub const MANIFEST: &str = "Unikernel.toml";
-
-/// The certificate and key files the manifest in `dir` names in its `[data]` table (`certificate`, `key`), resolved
-/// against `dir`.
-pub fn manifest_files(dir: &Path) -> Result<(PathBuf, PathBuf), Error> {
-    let path = dir.join(MANIFEST);
-    let text = std::fs::read_to_string(&path).map_err(|error| Error::Io {
-        path: path.clone(),
-        error,
-    })?;
-    let manifest_error = |why: &str| Error::Manifest {
-        path: path.clone(),
-        why: why.into(),
-    };
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| manifest_error(&format!("not valid TOML: {e}")))?;
-    let data = table
-        .get("data")
-        .and_then(|t| t.as_table())
-        .ok_or_else(|| {
-            manifest_error(
-                "[data] is missing: add certificate = \"FILE.pem\" and key = \"FILE.pem\" \
-             (tls-keygen makes a self-signed pair)",
-            )
-        })?;
-    let file = |name: &str| {
-        data.get(name)
-            .and_then(|v| v.as_str())
-            .map(|v| dir.join(v))
-            .ok_or_else(|| {
-                manifest_error(&format!(
-                    "[data] {name} = \"FILE.pem\" is missing (tls-keygen makes a self-signed pair)"
-                ))
-            })
-    };
-    Ok((file("certificate")?, file("key")?))
-}
-
-/// An app's `build.rs` step: reads the `[data]` table (`certificate`, `key`) of `dir/Unikernel.toml`, checks the pair,
-/// writes `out_dir/identity.bin` and tells cargo to rerun when the manifest or the files
-/// change. Returns the written path.
+/// An app's `build.rs` step: reads the `[data]` table (`certificate`, `key`) of
+/// `dir/Unikernel.toml` (through `xenolith-manifest`), checks the pair, writes
+/// `out_dir/identity.bin` and tells cargo to rerun when the manifest or the files change.
+/// Returns the written path.
 pub fn build_identity(dir: &Path, out_dir: &Path) -> Result<PathBuf, Error> {
-    println!("cargo:rerun-if-changed={}", dir.join(MANIFEST).display());
-    let (cert, key) = manifest_files(dir)?;
+    let manifest = dir.join(xenolith_manifest::FILE_NAME);
+    println!("cargo:rerun-if-changed={}", manifest.display());
+    let (cert, key) = Manifest::read(&manifest)
+        .and_then(|m| m.tls_identity())
+        .map_err(Error::Manifest)?;
     println!("cargo:rerun-if-changed={}", cert.display());
     println!("cargo:rerun-if-changed={}", key.display());
     let blob = compile_pem_files(&cert, &key)?;
@@ -283,18 +252,36 @@ mod tests {
         let made = self_signed(&["a.test".into()], &[], 1).unwrap();
         std::fs::write(dir.join("tls/cert.pem"), &made.cert_pem).unwrap();
         std::fs::write(dir.join("tls/key.pem"), &made.key_pem).unwrap();
-        std::fs::write(dir.join(MANIFEST), "[unikernel]\nname = \"x\"\n").unwrap();
+        let manifest = dir.join(xenolith_manifest::FILE_NAME);
+        let error = build_identity(&dir, &dir).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{}: No such file", manifest.display())),
+            "{error}"
+        );
+        std::fs::write(&manifest, "[data\n").unwrap();
+        let error = build_identity(&dir, &dir).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{}: not valid TOML: ", manifest.display())),
+            "{error}"
+        );
+        std::fs::write(&manifest, "[unikernel]\nname = \"x\"\n").unwrap();
         let error = build_identity(&dir, &dir).unwrap_err();
-        assert!(error.to_string().contains("[data] is missing"), "{error}");
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}: [data] is missing: add certificate = \"FILE.pem\" and key = \"FILE.pem\" (tls-keygen makes a self-signed pair)",
+                manifest.display()
+            )
+        );
         std::fs::write(
-            dir.join(MANIFEST),
+            dir.join(xenolith_manifest::FILE_NAME),
             "[data]\ncertificate = \"tls/cert.pem\"\nkey = \"tls/key.pem\"\n",
         )
         .unwrap();
         let out = build_identity(&dir, &dir).unwrap();
         Identity::from_compiled(&std::fs::read(out).unwrap()).unwrap();
         std::fs::write(
-            dir.join(MANIFEST),
+            dir.join(xenolith_manifest::FILE_NAME),
             "[data]\ncertificate = \"tls/cert.pem\"\n",
         )
         .unwrap();

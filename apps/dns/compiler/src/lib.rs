@@ -26,22 +26,12 @@ mod manifest;
 mod name;
 mod rdata;
 
-pub use manifest::{MANIFEST, build_zones, manifest_zones};
+pub use manifest::build_zones;
 
 use lexer::{Entry, Token};
 
-// The compiled-format module is `no_std` code (it is also built into the guest).
-extern crate alloc;
-
-/// The compiled zone-set format: the `dns` library's own module (`apps/dns/src/compiled/`),
-/// built into this crate too. The `dns` package depends on this crate (its build script
-/// compiles the image's zones), so this crate cannot depend on the `dns` package. It is mounted
-/// at `crate::compiled` as in the `dns` crate, so that its own unit tests build here too.
-/// (`rustfmt::skip`: formatting that module is the `dns` package's business.)
-#[allow(dead_code)]
-#[rustfmt::skip]
-#[path = "../../src/compiled/mod.rs"]
-mod compiled;
+// The compiled zone-set format, shared with the image (`dns::compiled`).
+use dns_zone_format as compiled;
 
 /// One zone file to compile: a zone of its own.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The build step of a DNS image: [`build_zones`] reads the zone files an app's manifest
-//! (`Unikernel.toml`, `[data] zones`, docs/manifest.md) lists and compiles them into
-//! `$OUT_DIR/zones.bin`, which the image embeds. Both DNS images (`apps/dns`, `apps/dns-tls`)
-//! call it from their `build.rs`:
+//! (`Unikernel.toml`, `[data] zones`, docs/manifest.md; read by `xenolith-manifest`) lists
+//! and compiles them into `$OUT_DIR/zones.bin`, which the image embeds. Both DNS images
+//! (`apps/dns`, `apps/dns-tls`) call it from their `build.rs`:
 //!
 //! ```ignore
 //! let dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap());
@@ -12,50 +12,20 @@
 
 use std::path::{Path, PathBuf};
 
+use xenolith_manifest::{FILE_NAME, Manifest};
+
 use crate::{ZoneError, ZoneFile, compile};
-
-/// The manifest every app keeps next to its `Cargo.toml`.
-pub const MANIFEST: &str = "Unikernel.toml";
-
-/// The zone files the manifest in `dir` lists in `[data] zones`, resolved against `dir`.
-pub fn manifest_zones(dir: &Path) -> Result<Vec<PathBuf>, ZoneError> {
-    let path = dir.join(MANIFEST);
-    let error = |message: String| ZoneError::one(Some(&path), None, message);
-    let text = std::fs::read_to_string(&path).map_err(|e| error(format!("cannot read it: {e}")))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e| error(format!("not valid TOML: {e}")))?;
-    let zones = table
-        .get("data")
-        .and_then(|d| d.get("zones"))
-        .ok_or_else(|| {
-            error(
-            "[data] zones = [\"...\"] is missing: list the zone files to compile into the image"
-                .into(),
-        )
-        })?;
-    let zones = zones
-        .as_array()
-        .ok_or_else(|| error("[data] zones must be an array of file names".into()))?;
-    let list: Vec<PathBuf> = zones
-        .iter()
-        .filter_map(|z| z.as_str().map(|z| dir.join(z)))
-        .collect();
-    if list.len() != zones.len() || list.is_empty() {
-        return Err(error(
-            "[data] zones must be a non-empty array of file names (strings)".into(),
-        ));
-    }
-    Ok(list)
-}
 
 /// An app's `build.rs` step: compiles the zone files `dir/Unikernel.toml` lists in
 /// `[data] zones` (paths relative to `dir`) into `out_dir/zones.bin`, and tells cargo to rerun
 /// when the manifest or a zone file changes. Returns the written path. Errors name the file
 /// and line at fault.
 pub fn build_zones(dir: &Path, out_dir: &Path) -> Result<PathBuf, ZoneError> {
-    println!("cargo:rerun-if-changed={}", dir.join(MANIFEST).display());
-    let files: Vec<ZoneFile> = manifest_zones(dir)?
+    let manifest = dir.join(FILE_NAME);
+    println!("cargo:rerun-if-changed={}", manifest.display());
+    let files: Vec<ZoneFile> = Manifest::read(&manifest)
+        .and_then(|m| m.zones())
+        .map_err(|e| manifest_error(&manifest, e))?
         .into_iter()
         .map(|path| {
             println!("cargo:rerun-if-changed={}", path.display());
@@ -67,6 +37,19 @@ pub fn build_zones(dir: &Path, out_dir: &Path) -> Result<PathBuf, ZoneError> {
     std::fs::write(&out, blob)
         .map_err(|e| ZoneError::one(Some(&out), None, format!("cannot write it: {e}")))?;
     Ok(out)
+}
+
+/// A problem with the manifest at `path`, as a diagnostic on that file.
+fn manifest_error(path: &Path, error: xenolith_manifest::Error) -> ZoneError {
+    use xenolith_manifest::Error;
+    let message = match error {
+        Error::Read { source, .. } => format!("cannot read it: {source}"),
+        Error::Toml { message, .. } => format!("not valid TOML: {message}"),
+        Error::Data { problem, .. } => problem,
+        Error::Field { field, problem, .. } => format!("{field}: {problem}"),
+        Error::Usage(message) => message,
+    };
+    ZoneError::one(Some(path), None, message)
 }
 
 #[cfg(test)]
@@ -84,20 +67,34 @@ mod tests {
         )
         .unwrap();
 
-        std::fs::write(dir.join(MANIFEST), "[unikernel]\nname = \"x\"\n").unwrap();
+        let manifest = dir.join(FILE_NAME).display().to_string();
         let error = build_zones(&dir, &dir).unwrap_err().to_string();
         assert!(
-            error.contains("[data] zones = [\"...\"] is missing"),
+            error.starts_with(&format!("{manifest}: cannot read it: ")),
             "{error}"
         );
-        assert!(error.starts_with(&dir.join(MANIFEST).display().to_string()));
+        std::fs::write(dir.join(FILE_NAME), "[data\n").unwrap();
+        let error = build_zones(&dir, &dir).unwrap_err().to_string();
+        assert!(
+            error.starts_with(&format!("{manifest}: not valid TOML: ")),
+            "{error}"
+        );
 
-        std::fs::write(dir.join(MANIFEST), "[data]\nzones = []\n").unwrap();
+        std::fs::write(dir.join(FILE_NAME), "[unikernel]\nname = \"x\"\n").unwrap();
+        let error = build_zones(&dir, &dir).unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!(
+                "{manifest}: [data] zones = [\"...\"] is missing: list the zone files to compile into the image"
+            )
+        );
+
+        std::fs::write(dir.join(FILE_NAME), "[data]\nzones = []\n").unwrap();
         let error = build_zones(&dir, &dir).unwrap_err().to_string();
         assert!(error.contains("non-empty array"), "{error}");
 
         std::fs::write(
-            dir.join(MANIFEST),
+            dir.join(FILE_NAME),
             "[data]\nzones = [\"zones/b.test.zone\"]\n",
         )
         .unwrap();
@@ -105,7 +102,7 @@ mod tests {
         assert!(error.contains("b.test.zone"), "{error}");
 
         std::fs::write(
-            dir.join(MANIFEST),
+            dir.join(FILE_NAME),
             "[data]\nzones = [\"zones/a.test.zone\"]\n",
         )
         .unwrap();

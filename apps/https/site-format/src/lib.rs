@@ -1,5 +1,5 @@
-//! The compiled site format: written on the host by [`SiteBuilder`] (build.rs drives it),
-//! read in the guest by [`Site::from_compiled`].
+//! `https-site-format`: the compiled site format, written on the host by [`SiteBuilder`] (the
+//! https app's build.rs drives it), read in the guest by [`Site::from_compiled`].
 //!
 //! A compiled site is one blob holding every file of the site's root directory, with the
 //! content type and the entity tag already computed, so that the guest only validates and
@@ -23,9 +23,13 @@
 //!   of the body and its length, in hexadecimal. It changes whenever the content changes
 //!   (collisions aside: it is a cache validator, not a security property).
 //!
-//! This module uses only `core` and `alloc` and nothing else of the crate, so that build.rs can
-//! compile it from source (`#[path = "src/compiled.rs"] mod compiled;`): the build script
-//! cannot depend on the package it builds.
+//! This crate is `no_std` and uses only `core` and `alloc`: the image gets it through the
+//! `https` library (re-exported as `https::compiled`), the app's build script depends on it
+//! directly (a build script cannot depend on the package it builds).
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
 
 use alloc::format;
 use alloc::string::String;

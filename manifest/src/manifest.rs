@@ -1,5 +1,5 @@
 //! The manifest (`Unikernel.toml`): reading, command-line overrides, and validation into a
-//! [`Deployment`].
+//! [`Deployment`] (what xen-config needs).
 //!
 //! Overrides are applied to the TOML table before validation, so that an invalid override gets
 //! the same error as the field it overrides (with "(from --option)" after the field's name).
@@ -40,10 +40,10 @@ const MAX_CMDLINE: usize = 1024;
 #[derive(Clone, Debug)]
 pub struct Manifest {
     /// How the manifest is named in messages and in the generated files.
-    label: String,
+    pub(crate) label: String,
     /// The manifest's folder: relative paths in it are relative to this.
-    base: PathBuf,
-    table: Table,
+    pub(crate) base: PathBuf,
+    pub(crate) table: Table,
     /// Fields set by command-line options: field → option.
     overridden: Vec<(String, &'static str)>,
 }
@@ -207,7 +207,7 @@ pub enum Action {
 }
 
 impl Action {
-    /// The name in xl and in libvirt (they agree on every action xen-config accepts).
+    /// The name in xl and in libvirt (they agree on every action validation accepts).
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Destroy => "destroy",

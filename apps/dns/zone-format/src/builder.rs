@@ -1,68 +1,14 @@
-//! The compiled zone format: written on the host by [`ZoneSetBuilder`] (the `dns-zone`
-//! compiler drives it), read in the guest by `dns::Zones::from_compiled`.
-//!
-//! A compiled zone set is one blob holding one or more zones, already sorted and checked, so
-//! that the guest only validates and indexes it. All integers are big-endian; names are in
-//! uncompressed wire form (RFC 1035 §3.1) with their original case; RDATA is in wire form with
-//! uncompressed names, exactly as it goes on the wire.
-//!
-//! ```text
-//! blob     = magic "XDNZ" | version u16 (=1) | zone_count u16 | total_len u32 | checksum u32
-//!            | zone_offset u32 * zone_count | zone * zone_count
-//! zone     = apex name | node_count u32 | record_count u32 | node * node_count
-//! node     = owner name | rrset_count u16 | rrset * rrset_count
-//! rrset    = type u16 | ttl u32 | rr_count u16 | (rdlength u16 | rdata) * rr_count
-//! ```
-//!
-//! - `checksum` is FNV-1a (32 bit) over every octet after the 16-octet header; `total_len`
-//!   is the blob's length. Zone offsets are absolute, increasing, and each zone ends where
-//!   the next begins (the last at `total_len`).
-//! - Nodes are sorted in DNSSEC canonical order (RFC 4034 §6.1), strictly increasing (no two
-//!   owners equal ignoring case), the apex first; every owner is at or below the apex. Empty
-//!   non-terminals have no node: a name exists when a node is at or below it.
-//! - RRsets of a node are sorted by type, strictly increasing; records of an RRset by RDATA
-//!   (RFC 4034 §6.3 order on the stored octets), without duplicates. An RRset has one TTL.
-//! - The apex has exactly one SOA record and at least one NS record; SOA appears nowhere else;
-//!   a CNAME is alone at its name (RRSIG and NSEC aside) and single; a DNAME is single and has
-//!   no names below it; no meta-types (OPT, ANY, AXFR, ...).
-//!
-//! The builder enforces all of this and the loader checks it again, because a compiled zone
-//! set may arrive as an untrusted boot module.
-//!
-//! Choices the builder makes (they match what Knot DNS does with the same zone file):
-//! duplicate records are dropped; when the records of one RRset disagree on the TTL, the
-//! last one added wins; a name spelled in several cases keeps the first spelling.
-//!
-//! This module (with `name` and `rdata`) is self-contained: it uses only `core` and `alloc`
-//! and refers to nothing outside itself, so that a host tool can also compile it from source
-//! (`#[path = ".../apps/dns/src/compiled/mod.rs"] mod compiled;`, with `extern crate alloc;`)
-//! instead of depending on the `dns` package. That matters because the server's build script
-//! runs the zone compiler: if the compiler depended on the `dns` package, the packages would
-//! form a cycle, which cargo rejects.
-
-pub mod name;
-pub mod rdata;
+//! [`ZoneSetBuilder`]: writes a compiled zone set (the format is described in the crate's
+//! docs), checking every rule the loader checks again. Host code (the `dns-zone` compiler,
+//! tests) turns it on with the feature `builder`; the image only reads.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use core::fmt;
 
-use self::rdata::{TypeName, rtype};
-
-/// The first four octets of a compiled zone set.
-pub const MAGIC: [u8; 4] = *b"XDNZ";
-/// The format version this crate writes and reads.
-pub const VERSION: u16 = 1;
-/// The fixed header: magic, version, zone count, total length, checksum.
-pub const HEADER_LEN: usize = 16;
-
-/// FNV-1a, 32 bit: the blob's checksum (catches truncation and bit rot, not tampering).
-pub fn checksum(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5u32, |hash, &b| {
-        (hash ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
+use crate::rdata::{TypeName, rtype};
+use crate::{HEADER_LEN, MAGIC, VERSION, checksum, name, rdata};
 
 /// Why a zone set could not be built. Names are in presentation form.
 #[derive(Clone, Debug, PartialEq, Eq)]

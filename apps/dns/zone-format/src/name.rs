@@ -9,7 +9,7 @@
 
 use alloc::string::String;
 use core::cmp::Ordering;
-use core::fmt::Write;
+use core::fmt::{self, Write};
 
 /// The longest name in wire form, root label included (RFC 1035 §3.1).
 pub const MAX_LEN: usize = 255;
@@ -101,6 +101,7 @@ fn label_at<'a>(name: &'a [u8], labels: &Labels, index: usize) -> &'a [u8] {
 }
 
 /// Case-insensitive equality of two names.
+#[inline]
 pub fn eq(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)
 }
@@ -128,6 +129,7 @@ pub fn cmp_canonical(a: &[u8], b: &[u8]) -> Ordering {
 }
 
 /// Whether `name` is `zone` or below it (case-insensitive).
+#[inline]
 pub fn is_within(name: &[u8], zone: &[u8]) -> bool {
     let Some(offset) = name.len().checked_sub(zone.len()) else {
         return false;
@@ -146,6 +148,7 @@ pub fn is_within(name: &[u8], zone: &[u8]) -> bool {
 }
 
 /// Whether `name` is strictly below `zone`.
+#[inline]
 pub fn is_below(name: &[u8], zone: &[u8]) -> bool {
     name.len() > zone.len() && is_within(name, zone)
 }
@@ -169,28 +172,39 @@ pub fn is_wildcard(name: &[u8]) -> bool {
     name.starts_with(&[1, b'*'])
 }
 
-/// The name in presentation form (RFC 1035 §5.1), for messages and logs: `www.example.`,
+/// Writes the name in presentation form (RFC 1035 §5.1), for messages and logs: `www.example.`,
 /// `.` for the root; dots and backslashes inside labels escaped, other unprintable octets as
 /// `\DDD`.
-pub fn to_text(name: &[u8]) -> String {
-    let mut text = String::new();
+///
+/// Generic, so that the code that grows a `String` is compiled in the caller's crate (see
+/// "Code size" in the crate docs).
+pub fn write_text<W: Write>(name: &[u8], out: &mut W) -> fmt::Result {
     let labels = Labels::of(name);
+    if labels.is_empty() {
+        return out.write_char('.');
+    }
     for index in 0..labels.len() {
         for &octet in label_at(name, &labels, index) {
             if octet == b'.' || octet == b'\\' {
-                text.push('\\');
-                text.push(char::from(octet));
+                out.write_char('\\')?;
+                out.write_char(char::from(octet))?;
             } else if octet.is_ascii_graphic() {
-                text.push(char::from(octet));
+                out.write_char(char::from(octet))?;
             } else {
-                let _ = write!(text, "\\{octet:03}");
+                write!(out, "\\{octet:03}")?;
             }
         }
-        text.push('.');
+        out.write_char('.')?;
     }
-    if text.is_empty() {
-        text.push('.');
-    }
+    Ok(())
+}
+
+/// The name in presentation form ([`write_text`]) as a `String`. (`#[inline]`: see "Code size"
+/// in the crate docs.)
+#[inline]
+pub fn to_text(name: &[u8]) -> String {
+    let mut text = String::new();
+    let _ = write_text(name, &mut text);
     text
 }
 
