@@ -11,10 +11,31 @@
 //! owns its packets, and nothing else is shared. Everything a device hands over is untrusted:
 //! drivers validate ids, offsets, lengths and statuses before a frame reaches the stack, and
 //! count what they drop.
+//!
+//! # Code size: one copy of `Vec`'s allocation code
+//!
+//! At `opt-level = "z"` a crate reuses the compiled generic code of the crates it depends on,
+//! and compiles its own copy of what none of them has. `alloc` (built by the toolchain) shares
+//! nothing, so crates side by side — the drivers, the runtime, the stack, the apps — each
+//! compiled `RawVec`'s growth, allocation and shrinking code, and fat LTO does not merge the
+//! copies (they differ by a few instructions). Every crate of an image depends on this one, so
+//! [`__share_vec_code`] compiles that code here, once, for all of them: 592 bytes less in the
+//! DNS image.
 #![no_std]
 #![forbid(unsafe_code)]
 
+extern crate alloc;
+
 use core::time::Duration;
+
+/// Not for use: see "Code size" above. Compiles the allocation code of `Vec` (growing,
+/// allocating, shrinking, freeing) in this crate, so that the crates above share it.
+#[doc(hidden)]
+pub fn __share_vec_code(vec: &mut alloc::vec::Vec<u8>, additional: usize) {
+    vec.reserve(additional);
+    vec.shrink_to_fit();
+    drop(alloc::vec::Vec::<u8>::with_capacity(additional));
+}
 
 /// Counters a driver keeps (reported on the console and by benchmarks).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
