@@ -1,7 +1,7 @@
 //! `xenolith-manifest`: the one reader of an app's manifest, `apps/APP/Unikernel.toml` (the full
 //! reference is `docs/manifest.md`). Host only.
 //!
-//! Two kinds of users read it:
+//! Three kinds of users read it:
 //! - `xen-config` deploys the app: [`Manifest::read`] (TOML) → [`Manifest::apply`]
 //!   ([`Overrides`] from its command line) → [`Manifest::validate`] (a checked [`Deployment`],
 //!   or an [`Error`] that names the field and says what would be valid);
@@ -9,7 +9,9 @@
 //!   `dns_zone::build_zones`), [`Manifest::tls_identity`] (through
 //!   `tls_keygen::build_identity`), [`Manifest::site_root`] (apps/https/build.rs). These read
 //!   only the `[data]` key they need, as the build always did: a build does not fail on a
-//!   deployment field, which xen-config checks.
+//!   deployment field, which xen-config checks;
+//! - `scripts/run` boots the app here: [`Manifest::run`] (the `[run]` table, printed by the
+//!   `manifest-run` command for the script).
 //!
 //! # The manifest
 //!
@@ -34,6 +36,13 @@
 //!
 //! [data]                  # build-time data, read by the app's build.rs
 //! zones = ["zones/example.test.zone"]
+//!
+//! [run]                   # how scripts/run boots it on this machine (see [`Run`])
+//! forward = ["5353:53"]
+//! clients = ["dig:bind9-dnsutils"]
+//! try = ["dig @{host} -p {port:53} www.example.test"]
+//! xen_ready = "serving [0-9]+ zone"
+//! xen_try = ["dig @\"$GUEST_IP\" www.example.test A"]
 //! ```
 //!
 //! Relative paths in the manifest (`[boot] module`, `[data]`) are relative to the manifest's
@@ -53,8 +62,10 @@ use std::path::PathBuf;
 
 mod data;
 mod manifest;
+mod run;
 
 pub use manifest::{Action, Deployment, IpConfig, Mac, Manifest, Network, Overrides};
+pub use run::Run;
 
 /// The manifest's file name, beside the app's `Cargo.toml`.
 pub const FILE_NAME: &str = "Unikernel.toml";

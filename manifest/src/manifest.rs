@@ -15,7 +15,7 @@ use toml::{Table, Value};
 use crate::Error;
 
 /// The top-level tables a manifest may have.
-const TABLES: &[&str] = &["unikernel", "network", "boot", "data"];
+const TABLES: &[&str] = &["unikernel", "network", "boot", "data", "run"];
 /// The keys of `[unikernel]`.
 const UNIKERNEL_KEYS: &[&str] = &[
     "name",
@@ -348,7 +348,7 @@ impl Manifest {
     }
 
     /// An error about `field`, naming the option that set it if one did.
-    fn field(&self, field: &str, problem: String) -> Error {
+    pub(crate) fn field(&self, field: &str, problem: String) -> Error {
         let field = match self.overridden.iter().find(|(f, _)| f == field) {
             Some((_, option)) => format!("{field} (from {option})"),
             None => field.to_string(),
@@ -457,6 +457,8 @@ impl Manifest {
         };
 
         let data = self.data()?;
+        // Not part of a deployment, but a manifest with a bad [run] table is a bad manifest.
+        self.run()?;
         let deployment = Deployment {
             name: name.to_string(),
             memory_mib: u32::try_from(memory).unwrap_or(u32::MAX),
@@ -481,7 +483,7 @@ impl Manifest {
         Ok(deployment)
     }
 
-    fn known_keys(
+    pub(crate) fn known_keys(
         &self,
         table: &Table,
         what: &str,
@@ -508,7 +510,7 @@ impl Manifest {
         Ok(())
     }
 
-    fn string<'t>(
+    pub(crate) fn string<'t>(
         &self,
         table: &'t Table,
         name: &str,
@@ -696,7 +698,7 @@ impl Manifest {
         Ok(out)
     }
 
-    fn existing_file(&self, field: &str, text: &str) -> Result<PathBuf, Error> {
+    pub(crate) fn existing_file(&self, field: &str, text: &str) -> Result<PathBuf, Error> {
         let path = self.base.join(text);
         if text.is_empty() || !path.is_file() {
             return Err(self.field(
