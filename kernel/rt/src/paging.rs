@@ -53,3 +53,13 @@ pub fn leak_pages(count: usize) -> Option<u64> {
     let pages = unsafe { alloc_zeroed(layout) };
     (!pages.is_null()).then_some(pages as u64)
 }
+
+/// `count` zeroed pages that a device or another domain will share with us for the life of the
+/// guest (virtio's rings and buffers, netfront's granted pages), as the one wrapper through
+/// which they are reached. Both drivers allocate here.
+pub fn shared_pages(count: usize) -> Option<xenolith_arch::shared::SharedMemory> {
+    let address = leak_pages(count)?;
+    // SAFETY: fresh, zeroed, identity-mapped heap pages, leaked (never freed or reused); from
+    // here on they are reached only through the returned wrapper.
+    Some(unsafe { xenolith_arch::shared::SharedMemory::new(address, count * PAGE_SIZE as usize) })
+}

@@ -53,9 +53,7 @@ impl Platform for KernelPlatform {
     }
 
     fn alloc_dma(&self, pages: usize) -> Option<SharedMemory> {
-        let address = crate::paging::leak_pages(pages)?;
-        // SAFETY: fresh zeroed identity-mapped pages, leaked to the driver for DMA.
-        Some(unsafe { SharedMemory::new(address, pages * 4096) })
+        crate::paging::shared_pages(pages)
     }
 }
 

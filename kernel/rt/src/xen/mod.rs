@@ -4,5 +4,4 @@
 
 #[allow(unsafe_code)] // Xen's special pages and the grant-table frames
 pub mod domain;
-#[allow(unsafe_code)] // netfront's pages, shared with the backend
 pub mod net;

@@ -16,13 +16,7 @@ pub struct XenNet {
 
 /// Connects netfront to the first vif's backend.
 pub fn open(xen: &'static Xen) -> Result<XenNet, netfront::Error> {
-    let alloc = |pages: usize| {
-        let address = crate::paging::leak_pages(pages)?;
-        // SAFETY: fresh, zeroed, identity-mapped heap pages leaked to the driver for good; they
-        // are shared with the backend only through this wrapper.
-        let memory = unsafe { xenolith_arch::shared::SharedMemory::new(address, pages * 4096) };
-        SharedPages::identity_mapped(memory)
-    };
+    let alloc = |pages: usize| SharedPages::identity_mapped(crate::paging::shared_pages(pages)?);
     let netfront = Netfront::connect(
         xen.platform(),
         &mut xen.store().lock(),
