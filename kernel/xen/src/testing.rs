@@ -28,14 +28,14 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell, RefMut};
 
 /// The xenstore event channel.
-pub(crate) const XENSTORE_PORT: EventChannelPort = EventChannelPort(5);
+pub const XENSTORE_PORT: EventChannelPort = EventChannelPort(5);
 /// How far the fake clock moves on each wait, at most.
-pub(crate) const TICK_NS: u64 = 10_000_000;
+pub const TICK_NS: u64 = 10_000_000;
 
 /// One write (or removal, `value: None`) that reached the tree, with the transaction it was
 /// made in (0: none).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Change {
+pub struct Change {
     pub tx: u32,
     pub path: String,
     pub value: Option<String>,
@@ -48,7 +48,7 @@ struct OpenTransaction {
 }
 
 /// An in-memory xenstored serving the ring page.
-pub(crate) struct FakeXenstored {
+pub struct FakeXenstored {
     requests: ByteRing<Consumer>,
     replies: ByteRing<Producer>,
     /// The live tree.
@@ -66,8 +66,16 @@ pub(crate) struct FakeXenstored {
     pub commits: u32,
 }
 
+impl core::fmt::Debug for FakeXenstored {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FakeXenstored")
+            .field("tree", &self.tree)
+            .finish_non_exhaustive()
+    }
+}
+
 impl FakeXenstored {
-    pub(crate) fn new(page: SharedMemory) -> Self {
+    pub fn new(page: SharedMemory) -> Self {
         FakeXenstored {
             requests: ByteRing::new(page, RingLayout::XENSTORE_REQUESTS),
             replies: ByteRing::new(page, RingLayout::XENSTORE_RESPONSES),
@@ -84,7 +92,7 @@ impl FakeXenstored {
     }
 
     /// Takes in requests, answers the complete ones, and pushes out what fits.
-    pub(crate) fn service(&mut self) {
+    pub fn service(&mut self) {
         let mut chunk = [0; 512];
         while let Ok(read @ 1..) = self.requests.read(&mut chunk) {
             self.incoming.extend_from_slice(&chunk[..read]);
@@ -102,24 +110,24 @@ impl FakeXenstored {
     }
 
     /// A write by another domain (fires watches).
-    pub(crate) fn external_write(&mut self, path: &str, value: &str) {
+    pub fn external_write(&mut self, path: &str, value: &str) {
         self.commit_change(0, path, Some(value.into()));
         self.service();
     }
 
     /// A removal by another domain (fires watches).
-    pub(crate) fn external_remove(&mut self, path: &str) {
+    pub fn external_remove(&mut self, path: &str) {
         self.commit_change(0, path, None);
         self.service();
     }
 
     /// The value of `path` in the live tree.
-    pub(crate) fn get(&self, path: &str) -> Option<&str> {
+    pub fn get(&self, path: &str) -> Option<&str> {
         self.tree.get(path).map(String::as_str)
     }
 
     /// The paths of the registered watches.
-    pub(crate) fn watched(&self) -> Vec<(String, String)> {
+    pub fn watched(&self) -> Vec<(String, String)> {
         self.watches.clone()
     }
 
@@ -313,7 +321,7 @@ impl FakeXenstored {
 }
 
 /// Another domain taking part in a test: a fake backend.
-pub(crate) trait Peer {
+pub trait Peer {
     /// Looks at xenstore and reacts (called on every wait of the guest).
     fn on_xenstore(&mut self, _xenstored: &mut FakeXenstored) {}
     /// The guest sent an event on `port` (not the xenstore port).
@@ -325,7 +333,7 @@ impl Peer for () {}
 
 /// The hypervisor: a clock that moves only when the guest waits, xenstored behind the xenstore
 /// event channel, and `P` behind the others.
-pub(crate) struct FakeXen<P> {
+pub struct FakeXen<P> {
     pub store_page: SharedMemory,
     now: Cell<u64>,
     pub waits: Cell<u64>,
@@ -349,7 +357,7 @@ impl<P> core::fmt::Debug for FakeXen<P> {
 }
 
 impl<P: Peer> FakeXen<P> {
-    pub(crate) fn new(peer: P) -> Self {
+    pub fn new(peer: P) -> Self {
         let store_page = SharedMemory::for_test(SharedMemory::PAGE);
         FakeXen {
             store_page,
@@ -365,20 +373,20 @@ impl<P: Peer> FakeXen<P> {
     }
 
     /// A xenstore client on the ring page.
-    pub(crate) fn client(&self) -> XenStore<'_, Self> {
+    pub fn client(&self) -> XenStore<'_, Self> {
         XenStore::new(self, self.store_page, XENSTORE_PORT)
     }
 
-    pub(crate) fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
+    pub fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
         self.xenstored.borrow_mut()
     }
 
-    pub(crate) fn peer(&self) -> RefMut<'_, P> {
+    pub fn peer(&self) -> RefMut<'_, P> {
         self.peer.borrow_mut()
     }
 
     /// Lets the peer react to xenstore, and xenstored deliver what follows.
-    pub(crate) fn step(&self) {
+    pub fn step(&self) {
         let mut xenstored = self.xenstored();
         xenstored.service();
         self.peer().on_xenstore(&mut xenstored);
