@@ -1,5 +1,5 @@
 //! Writes the generated seed inputs into `corpus/TARGET/seed-NAME` (run from fuzz/:
-//! `cargo run --example seeds`). Files that are not named `seed-*` (interesting inputs kept from
+//! `cargo run --example seeds --features seeds`). Files that are not named `seed-*` (interesting inputs kept from
 //! fuzzing) are left alone.
 
 use std::fs;

@@ -145,7 +145,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     }
 
     let acpi = |e: &mut Encoder, hardware_reduced: bool| {
-        let mut rsdp = vec![0u8; 36];
+        let mut rsdp = [0u8; 36];
         rsdp[..8].copy_from_slice(b"RSD PTR ");
         rsdp[9..15].copy_from_slice(b"BOCHS ");
         rsdp[16..20].copy_from_slice(&0x7fe_0000u32.to_le_bytes());
@@ -222,4 +222,25 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     segment(&mut e, 0x1000, 0, &start_info(0, 0, 0));
     seeds.push(("version-0".to_string(), e.finish()));
     seeds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seeds reach what they are for: the start info parses, and ACPI where there is some.
+    #[test]
+    fn seeds_parse() {
+        for (name, input) in seeds() {
+            let (memory, start) = memory(&input);
+            let parsed = boot::parse(&memory, start);
+            assert_eq!(parsed.is_ok(), name != "version-0", "{name}: {parsed:?}");
+            let acpi = acpi::find(&memory, parsed.ok().and_then(|b| b.rsdp));
+            assert_eq!(
+                acpi.is_ok(),
+                name == "q35" || name == "microvm",
+                "{name}: {acpi:?}"
+            );
+        }
+    }
 }

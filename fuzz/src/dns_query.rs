@@ -1,6 +1,6 @@
 //! `dns_query`: DNS queries through the whole answering path of apps/dns (`dns::answer`:
 //! query parser → resolver → message writer), over the example zone and the test zones
-//! (wildcards, CNAME chains, DNAME, delegations).
+//! (wildcards, CNAME chains, DNAME, delegations), compiled into the `dns_zones` corpus.
 //!
 //! Input: one byte whose bit 0 picks the transport (0: UDP, 1: TCP), then the query as it
 //! arrives. Besides "never panics", a reply must echo the query's id, have QR set, and fit
@@ -11,13 +11,14 @@ use std::sync::OnceLock;
 
 use dns::{OUR_PAYLOAD, Response, Transport, Zones};
 
+/// The example and test zones, compiled: the `dns_zones` seed (after its mode byte), which
+/// `examples/seeds.rs` writes with the zone compiler.
+const EXAMPLE_ZONES: &[u8] = include_bytes!("../corpus/dns_zones/seed-example-zones-exact");
+
 /// The zones every query is answered from.
 pub fn zones() -> &'static Zones {
     static ZONES: OnceLock<Zones> = OnceLock::new();
-    ZONES.get_or_init(|| {
-        let blob = crate::dns_zones::example_blob();
-        Zones::from_compiled(&blob).expect("the example zones load")
-    })
+    ZONES.get_or_init(|| Zones::from_compiled(&EXAMPLE_ZONES[1..]).expect("the example zones load"))
 }
 
 /// Runs one input.

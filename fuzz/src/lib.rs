@@ -3,7 +3,8 @@
 //!
 //! Each `fuzz_targets/NAME.rs` only calls `NAME::run`. The harnesses are plain Rust: `cargo
 //! test` in this folder replays the committed corpus (`corpus/NAME/`) through them on stable,
-//! and `cargo run --example seeds` rewrites the generated seeds. What each target checks is no
+//! and `cargo run --example seeds --features seeds` rewrites the
+//! generated seeds (the feature brings the host tools that make some of them). What each target checks is no
 //! panic, no hang and no unbounded allocation (libFuzzer's `-timeout` and `-rss_limit_mb`),
 //! plus the few cheap properties its module names.
 //!
@@ -21,8 +22,12 @@ pub mod tls_identity;
 pub mod virtio_net;
 pub mod xenstore;
 
-/// Every target's name and seed inputs (file name, bytes), for `src/bin/seeds.rs`.
-pub fn all_seeds() -> Vec<(&'static str, Vec<(String, Vec<u8>)>)> {
+/// Seed inputs: (name, bytes).
+pub type Seeds = Vec<(String, Vec<u8>)>;
+
+/// Every target's name and seed inputs, for `examples/seeds.rs`.
+#[cfg(feature = "seeds")]
+pub fn all_seeds() -> Vec<(&'static str, Seeds)> {
     vec![
         ("boot", boot::seeds()),
         ("dns_query", dns_query::seeds()),

@@ -391,8 +391,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         e.finish()
     };
     let mac = b"00:16:3e:00:00:01".to_vec();
-    let mut seeds = Vec::new();
-    seeds.push((
+    let mut seeds = vec![(
         "read-write-watch".to_string(),
         encode(
             &[
@@ -419,7 +418,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
                 Event::Ok,
             ],
         ),
-    ));
+    )];
     seeds.push((
         "transaction".to_string(),
         encode(
