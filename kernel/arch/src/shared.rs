@@ -77,15 +77,25 @@ impl SharedMemory {
         Self { base, len }
     }
 
-    /// A zeroed, page-aligned, leaked region for host tests (host builds only).
+    /// A zeroed, page-aligned, leaked region for host tests (host builds only). Regions given
+    /// back by [`recycle_test_memory`](Self::recycle_test_memory) are reused (zeroed again).
     #[cfg(not(target_os = "none"))]
     pub fn for_test(len: usize) -> Self {
-        extern crate std;
-        let layout = core::alloc::Layout::from_size_align(len.max(8), Self::PAGE).unwrap();
-        // SAFETY: a fresh allocation of `layout`, leaked so it outlives every copy.
-        let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
-        // SAFETY: freshly allocated, aligned, zeroed, owned by nobody else.
-        unsafe { Self::new(ptr as u64, len) }
+        test_memory::take(len)
+    }
+
+    /// Hands every region [`for_test`](Self::for_test) gave out on this thread back for
+    /// reuse by later calls (host builds only). Fuzz targets call it after each input, which
+    /// would otherwise leak the rings and buffers of the devices they build; unit tests never
+    /// need it.
+    ///
+    /// # Safety
+    /// No region that `for_test` returned on this thread, nor a copy of one, may be used
+    /// afterwards.
+    #[cfg(not(target_os = "none"))]
+    #[doc(hidden)]
+    pub unsafe fn recycle_test_memory() {
+        test_memory::recycle();
     }
 
     /// The guest-physical (= virtual) address.
@@ -186,6 +196,54 @@ impl SharedMemory {
     }
 }
 
+/// The host tests' regions: leaked, and reused only after
+/// [`SharedMemory::recycle_test_memory`].
+#[cfg(not(target_os = "none"))]
+mod test_memory {
+    extern crate std;
+
+    use super::SharedMemory;
+    use core::cell::RefCell;
+    use std::vec::Vec;
+
+    std::thread_local! {
+        /// Regions handed out, and regions given back (free for reuse).
+        static REGIONS: RefCell<(Vec<SharedMemory>, Vec<SharedMemory>)> =
+            const { RefCell::new((Vec::new(), Vec::new())) };
+    }
+
+    pub(super) fn take(len: usize) -> SharedMemory {
+        REGIONS.with_borrow_mut(|(in_use, free)| {
+            let memory = match free.iter().position(|m| m.len == len) {
+                Some(i) => {
+                    let memory = free.swap_remove(i);
+                    // SAFETY: a region of ours that nobody uses any more (the contract of
+                    // `recycle_test_memory`), `len` bytes long.
+                    unsafe { core::ptr::write_bytes(memory.base.as_ptr(), 0, len) };
+                    memory
+                }
+                None => {
+                    let layout =
+                        core::alloc::Layout::from_size_align(len.max(8), SharedMemory::PAGE)
+                            .unwrap();
+                    // SAFETY: a fresh allocation of `layout`, never freed so that it outlives
+                    // every copy.
+                    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+                    assert!(!ptr.is_null(), "out of memory for a {len}-byte test region");
+                    // SAFETY: freshly allocated, aligned, zeroed, owned by nobody else.
+                    unsafe { SharedMemory::new(ptr as u64, len) }
+                }
+            };
+            in_use.push(memory);
+            memory
+        })
+    }
+
+    pub(super) fn recycle() {
+        REGIONS.with_borrow_mut(|(in_use, free)| free.append(in_use));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +264,18 @@ mod tests {
         assert_eq!(m.fetch_and_u64(16, !0b10), 0b1010);
         assert_eq!(m.swap_u64(16, 0), 0b1000);
         assert_eq!(m.slice(4088, 8).address(), m.address() + 4088);
+    }
+
+    #[test]
+    fn recycled_test_memory_comes_back_zeroed() {
+        let m = SharedMemory::for_test(8192);
+        m.store_u64(8, u64::MAX, Ordering::Relaxed);
+        // SAFETY: `m` is not used after this.
+        unsafe { SharedMemory::recycle_test_memory() };
+        let again = SharedMemory::for_test(8192);
+        assert_eq!(again.address(), m.address());
+        assert_eq!(again.load_u64(8, Ordering::Relaxed), 0);
+        assert_ne!(SharedMemory::for_test(8192).address(), again.address());
     }
 
     #[test]

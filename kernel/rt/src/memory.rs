@@ -37,9 +37,11 @@ pub const MAX_RANGES: usize = 64;
 /// RAM below this is left alone (real-mode area, BIOS data, the loader's structures).
 pub const LOW_MEMORY_END: u64 = 1 << 20;
 
-/// Rounds `value` up to a multiple of `align` (a power of two).
+/// Rounds `value` up to a multiple of `align` (a power of two). Values above the last
+/// multiple (the memory map may end a region at `u64::MAX`) give that multiple: no page starts
+/// above it, so a range cut off there loses nothing.
 pub const fn align_up(value: u64, align: u64) -> u64 {
-    (value + align - 1) & !(align - 1)
+    value.saturating_add(align - 1) & !(align - 1)
 }
 
 /// Rounds `value` down to a multiple of `align` (a power of two).
@@ -309,6 +311,43 @@ mod tests {
             set.total(),
             (0x80_0000 - 0x12_4000) + (0x100_0000 - 0x80_2000) + 0xff00_0000
         );
+    }
+
+    #[test]
+    fn regions_at_the_top_of_the_address_space() {
+        // Found by the `boot` fuzz target: a region ending in the last page made align_up
+        // overflow (a panic with overflow checks; otherwise a reserved range left uncut).
+        let top = 0xffff_ffff_ffff_f000;
+        let regions = [
+            ram(0x10_0000, 0x20_0000),
+            ram(top - 0x1_0000, u64::MAX - 1),
+            Region {
+                start: top - 0x2000,
+                end: u64::MAX - 1,
+                kind: RegionKind::Reserved(2),
+            },
+            Region {
+                start: top - 0x8000,
+                end: u64::MAX,
+                kind: RegionKind::Acpi,
+            },
+        ];
+        let set = RangeSet::usable_ram(&regions[..3]);
+        assert_eq!(
+            set.ranges(),
+            &[0x10_0000..0x20_0000, top - 0x1_0000..top - 0x2000]
+        );
+        assert_eq!(align_up(u64::MAX, PAGE_SIZE), top);
+        assert_eq!(align_up(top + 1, PAGE_SIZE), top);
+        assert_eq!(align_up(top, PAGE_SIZE), top);
+        let image = Image {
+            text: 0x10_0000..0x10_1000,
+            rodata: 0x10_1000..0x10_2000,
+            data: 0x10_2000..0x10_3000,
+            guard_pages: [0x10_3000, 0x10_4000],
+        };
+        let plan = mapping_plan(&regions, &image, &[]);
+        assert!(plan.contains(&Mapping::Map(top - 0x8000..top, Access::ReadOnly)));
     }
 
     #[test]

@@ -26,8 +26,11 @@ pub mod net;
 pub mod pci;
 pub mod platform;
 pub mod queue;
-#[cfg(test)]
-mod testing;
+/// Test doubles: a fake PCI space and virtio-net device (unit tests, and fuzz/ with feature
+/// `fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod testing;
 mod transport;
 
 pub use error::Error;

@@ -838,6 +838,12 @@ pub struct FakePlatform {
     pub dma_pages_left: Cell<usize>,
 }
 
+impl Default for FakePlatform {
+    fn default() -> Self {
+        FakePlatform::new()
+    }
+}
+
 impl FakePlatform {
     pub fn new() -> FakePlatform {
         let dma = Rc::new(RefCell::new(Vec::new()));

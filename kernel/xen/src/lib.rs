@@ -25,8 +25,11 @@ pub mod platform;
 pub mod ring;
 /// Shared memory: the one wrapper, from `kernel/arch` (re-exported under its old path).
 pub use xenolith_arch::shared;
-#[cfg(test)]
-pub(crate) mod testing;
+/// Test doubles: a fake hypervisor and xenstored (unit tests, and fuzz/ with feature
+/// `fuzzing`).
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod testing;
 pub mod time;
 pub mod types;
 pub mod xenbus;

@@ -47,18 +47,18 @@ use core::mem;
 use core::sync::atomic::Ordering;
 
 /// The xenstore event channel.
-pub(crate) const XENSTORE_PORT: EventChannelPort = EventChannelPort(5);
+pub const XENSTORE_PORT: EventChannelPort = EventChannelPort(5);
 /// How far the fake clock moves on each wait, at most.
-pub(crate) const TICK_NS: u64 = 10_000_000;
+pub const TICK_NS: u64 = 10_000_000;
 /// What the fake clock reads before the guest first waits (not 0, so that a driver that
 /// mistakes "no time" for a time is caught).
-pub(crate) const START_NS: u64 = 1_000;
+pub const START_NS: u64 = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // The hypervisor
 
 /// Other domains taking part in a test: a fake backend (netback, xenconsoled, ...).
-pub(crate) trait Peer {
+pub trait Peer {
     /// Takes a turn: the guest waited, so time passed. Move ring data, and react to xenstore as
     /// a backend's watches would make it do. Called on every guest wait and by
     /// [`FakeXen::step`].
@@ -75,7 +75,7 @@ impl Peer for () {}
 
 /// The hypervisor: a clock that moves only when the guest waits, xenstored behind the xenstore
 /// event channel, and `P` behind the others.
-pub(crate) struct FakeXen<P> {
+pub struct FakeXen<P> {
     pub store_page: SharedMemory,
     now: Cell<u64>,
     /// How many times the guest waited.
@@ -100,7 +100,7 @@ impl<P> core::fmt::Debug for FakeXen<P> {
 }
 
 impl<P: Peer> FakeXen<P> {
-    pub(crate) fn new(peer: P) -> Self {
+    pub fn new(peer: P) -> Self {
         let store_page = SharedMemory::for_test(SharedMemory::PAGE);
         FakeXen {
             store_page,
@@ -116,26 +116,26 @@ impl<P: Peer> FakeXen<P> {
     }
 
     /// A xenstore client on the ring page.
-    pub(crate) fn client(&self) -> XenStore<'_, Self> {
+    pub fn client(&self) -> XenStore<'_, Self> {
         XenStore::new(self, self.store_page, XENSTORE_PORT)
     }
 
-    pub(crate) fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
+    pub fn xenstored(&self) -> RefMut<'_, FakeXenstored> {
         self.xenstored.borrow_mut()
     }
 
-    pub(crate) fn peer(&self) -> RefMut<'_, P> {
+    pub fn peer(&self) -> RefMut<'_, P> {
         self.peer.borrow_mut()
     }
 
     /// How far the clock has moved since the start.
-    pub(crate) fn elapsed_ns(&self) -> u64 {
+    pub fn elapsed_ns(&self) -> u64 {
         self.now.get() - START_NS
     }
 
     /// What a guest wait does to the other domains, without moving the clock: xenstored takes
     /// in what it can, the peer takes its turn, and xenstored delivers what followed.
-    pub(crate) fn step(&self) {
+    pub fn step(&self) {
         let mut xenstored = self.xenstored();
         xenstored.service();
         self.peer().on_wait(&mut xenstored);
@@ -194,7 +194,7 @@ impl<P: Peer> Hypervisor for FakeXen<P> {
 /// Something [`FakeXenstored`] does wrong with its reply to the next request. Each is done once,
 /// except `Silent`, which lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Misbehaviour {
+pub enum Misbehaviour {
     /// Sends the reply, then moves `rsp_prod` 2000 bytes past `rsp_cons` (more than the ring).
     CorruptResponseIndex,
     /// Answers with the request id plus 1000.
@@ -212,7 +212,7 @@ pub(crate) enum Misbehaviour {
 /// One write (or removal, `value: None`) that reached the tree, with the transaction it was
 /// made in (0: none).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Change {
+pub struct Change {
     pub tx: u32,
     pub path: String,
     pub value: Option<String>,
@@ -225,7 +225,7 @@ struct OpenTransaction {
 }
 
 /// An in-memory xenstored serving the ring page.
-pub(crate) struct FakeXenstored {
+pub struct FakeXenstored {
     page: SharedMemory,
     requests: ByteRing<Consumer>,
     replies: ByteRing<Producer>,
@@ -253,8 +253,14 @@ pub(crate) struct FakeXenstored {
     pub commits: u32,
 }
 
+impl core::fmt::Debug for FakeXenstored {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FakeXenstored").finish_non_exhaustive()
+    }
+}
+
 impl FakeXenstored {
-    pub(crate) fn new(page: SharedMemory) -> Self {
+    pub fn new(page: SharedMemory) -> Self {
         FakeXenstored {
             page,
             requests: ByteRing::new(page, RingLayout::XENSTORE_REQUESTS),
@@ -276,7 +282,7 @@ impl FakeXenstored {
     }
 
     /// Takes in requests, answers the complete ones, and pushes out what fits.
-    pub(crate) fn service(&mut self) {
+    pub fn service(&mut self) {
         if self.misbehaviour == Some(Misbehaviour::Silent) {
             return;
         }
@@ -297,35 +303,35 @@ impl FakeXenstored {
     }
 
     /// A write by another domain (fires watches).
-    pub(crate) fn external_write(&mut self, path: &str, value: &str) {
+    pub fn external_write(&mut self, path: &str, value: &str) {
         self.commit_change(0, path, Some(value.into()));
         self.service();
     }
 
     /// A removal by another domain (fires watches).
-    pub(crate) fn external_remove(&mut self, path: &str) {
+    pub fn external_remove(&mut self, path: &str) {
         self.commit_change(0, path, None);
         self.service();
     }
 
     /// Sends a watch event for `path` tagged `token` before the reply to the next request, as
     /// if a watch had fired while that request was on its way.
-    pub(crate) fn inject_watch_event(&mut self, path: &str, token: &str) {
+    pub fn inject_watch_event(&mut self, path: &str, token: &str) {
         self.injected_events.push((path.into(), token.into()));
     }
 
     /// The value of `path` in the live tree.
-    pub(crate) fn get(&self, path: &str) -> Option<&str> {
+    pub fn get(&self, path: &str) -> Option<&str> {
         self.tree.get(path).map(String::as_str)
     }
 
     /// The paths of the registered watches.
-    pub(crate) fn watched(&self) -> Vec<(String, String)> {
+    pub fn watched(&self) -> Vec<(String, String)> {
         self.watches.clone()
     }
 
     /// How many transactions are open (started, neither committed nor aborted).
-    pub(crate) fn open_transactions(&self) -> usize {
+    pub fn open_transactions(&self) -> usize {
         self.transactions.len()
     }
 
