@@ -6,9 +6,9 @@
 //! the app's socket buffers, the executor, the counters (a line every minute, and one at
 //! shutdown) and the exit. Only where the [`Network`] comes from differs:
 //!
-//! - the image: [`image::network`] — `ip=`/`gw=` from the command line, the NIC the machine
+//! - the image: `image::network` — `ip=`/`gw=` from the command line, the NIC the machine
 //!   opens (netfront or virtio-net), the machine as the executor's;
-//! - the Linux process: [`hosted::network`] — `--ip`/`--gw`/`--dhcp` and `--tap`, the TAP
+//! - the Linux process: `hosted::network` — `--ip`/`--gw`/`--dhcp` and `--tap`, the TAP
 //!   device, the host machine; SIGINT and SIGTERM end it in order, as a shutdown request ends
 //!   the image (counters at shutdown, status 0).
 //!

@@ -17,7 +17,7 @@
 //! Layout: the parsing and arithmetic modules (`boot`, `cmdline`, `memory`, `acpi`, `clock`,
 //! `rtc`, `random`, `time`'s formatting) are plain Rust tested on the host; the runtime proper
 //! (`start`, `console`, `interrupts`, `paging`, `heap`, `shutdown`, `logger`) and the machine
-//! only build for `target_os = "none"`. The [`machine`](crate::machine) is chosen once at boot:
+//! only build for `target_os = "none"`. The `machine` is chosen once at boot:
 //! `xen/` is everything Xen's, `pc/` everything the PC's.
 //!
 //! Unsafe code is denied crate-wide; the modules that touch hardware, page tables or memory
