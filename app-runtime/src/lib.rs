@@ -20,6 +20,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod limit;
 pub mod modules;
 
 #[cfg(feature = "std")]

@@ -16,9 +16,9 @@ use crate::{Response, Transport, Zones};
 use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use core::time::Duration;
+use xenolith_app::limit::Connections;
 use xenolith_netstack::{
     Acceptor, Connection, Error, Plain, Spawner, Stack, TcpListener, UdpSocket,
 };
@@ -204,7 +204,7 @@ async fn serve_plain<A: Acceptor + 'static>(
     );
     spawner.spawn(answer_datagrams(udp, zones.clone()));
 
-    let active = Rc::new(Cell::new(0usize));
+    let connections = Connections::new(options.max_connections);
     serve_streams(
         stack,
         spawner,
@@ -212,7 +212,7 @@ async fn serve_plain<A: Acceptor + 'static>(
         acceptor,
         &COUNTERS.tcp,
         zones,
-        active,
+        connections,
         options,
     )
     .await
@@ -242,12 +242,12 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
     );
     spawner.spawn(answer_datagrams(udp, zones.clone()));
 
-    let active = Rc::new(Cell::new(0usize));
-    let (tls_stack, tls_spawner, tls_zones, tls_active) = (
+    let connections = Connections::new(options.max_connections);
+    let (tls_stack, tls_spawner, tls_zones, tls_connections) = (
         stack.clone(),
         spawner.clone(),
         zones.clone(),
-        active.clone(),
+        connections.clone(),
     );
     spawner.spawn(async move {
         serve_streams(
@@ -257,7 +257,7 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
             acceptor,
             &DOT_COUNTERS,
             tls_zones,
-            tls_active,
+            tls_connections,
             options,
         )
         .await
@@ -269,16 +269,16 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
         Rc::new(Plain),
         &COUNTERS.tcp,
         zones,
-        active,
+        connections,
         options,
     )
     .await
 }
 
 /// Accepts connections on `listener` and answers queries on each, over the stream `acceptor`
-/// makes of it (plain TCP, or TLS for DNS over TLS), counting in `counters`. `active` counts
-/// the connections open across every listener that shares it, against
-/// `options.max_connections`.
+/// makes of it (plain TCP, or TLS for DNS over TLS), counting in `counters`. `connections` is
+/// shared by every listener of the server: at its cap the loop waits for one to end before it
+/// accepts the next (which waits in the listener's backlog meanwhile).
 #[allow(clippy::too_many_arguments)] // each is a different piece of the server's state
 pub async fn serve_streams<A: Acceptor + 'static>(
     stack: &Stack,
@@ -287,23 +287,15 @@ pub async fn serve_streams<A: Acceptor + 'static>(
     acceptor: Rc<A>,
     counters: &'static StreamCounters,
     zones: Rc<Zones>,
-    active: Rc<Cell<usize>>,
+    connections: Connections,
     options: Options,
 ) -> ! {
     loop {
-        while active.get() >= options.max_connections {
-            stack.sleep(Duration::from_millis(10)).await;
-        }
+        let permit = connections.admit(stack).await;
         let mut stream = listener.accept().await;
         stream.set_timeout(Some(options.idle_timeout));
         counters.connections.fetch_add(1, Relaxed);
-        active.set(active.get() + 1);
-        let (stack, zones, active, acceptor) = (
-            stack.clone(),
-            zones.clone(),
-            active.clone(),
-            acceptor.clone(),
-        );
+        let (stack, zones, acceptor) = (stack.clone(), zones.clone(), acceptor.clone());
         spawner.spawn(async move {
             match stack
                 .timeout(options.idle_timeout, acceptor.accept(stream))
@@ -321,7 +313,7 @@ pub async fn serve_streams<A: Acceptor + 'static>(
                     counters.handshake_failures.fetch_add(1, Relaxed);
                 }
             }
-            active.set(active.get() - 1);
+            drop(permit);
         });
     }
 }

@@ -14,13 +14,11 @@
 
 extern crate alloc;
 
-use alloc::rc::Rc;
 use alloc::vec;
-use core::cell::RefCell;
-use core::future::poll_fn;
-use core::task::{Poll, Waker};
+
 use core::time::Duration;
 
+use xenolith_app::limit::{Connections, Permit};
 use xenolith_netstack::{Error, Spawner, Stack, TcpListener, TcpStream, UdpSocket};
 
 /// What the server listens on and how much it takes.
@@ -61,9 +59,9 @@ pub async fn serve(stack: &Stack, spawner: &Spawner, options: &Options) -> Resul
     );
     spawner.spawn(echo_datagrams(udp));
 
-    let slots = Slots::new(options.max_connections);
+    let connections = Connections::new(options.max_connections);
     loop {
-        let slot = slots.acquire().await;
+        let slot = connections.admit(stack).await;
         let stream = listener.accept().await;
         spawner.spawn(echo_connection(
             stack.clone(),
@@ -91,7 +89,7 @@ async fn echo_datagrams(socket: UdpSocket) {
 }
 
 /// Echoes one connection until the peer closes it, it fails, or it idles too long.
-async fn echo_connection(stack: Stack, mut stream: TcpStream, idle: Duration, _slot: Slot) {
+async fn echo_connection(stack: Stack, mut stream: TcpStream, idle: Duration, _slot: Permit) {
     let peer = stream.peer();
     // Dead peers (no answer to our data or probes) are aborted by the stack itself.
     stream.set_timeout(Some(idle));
@@ -117,62 +115,6 @@ async fn echo_connection(stack: Stack, mut stream: TcpStream, idle: Duration, _s
     stream.close();
 }
 
-/// A counting semaphore for connection slots.
-struct Slots {
-    state: Rc<RefCell<SlotState>>,
-}
-
-struct SlotState {
-    free: usize,
-    waiter: Option<Waker>,
-}
-
-/// One taken slot; dropping it frees the slot.
-struct Slot {
-    state: Rc<RefCell<SlotState>>,
-}
-
-impl Slots {
-    fn new(count: usize) -> Slots {
-        Slots {
-            state: Rc::new(RefCell::new(SlotState {
-                free: count.max(1),
-                waiter: None,
-            })),
-        }
-    }
-
-    /// Waits for a free slot (one waiter: the accept loop).
-    async fn acquire(&self) -> Slot {
-        poll_fn(|cx| {
-            let mut state = self.state.borrow_mut();
-            if state.free > 0 {
-                state.free -= 1;
-                Poll::Ready(Slot {
-                    state: self.state.clone(),
-                })
-            } else {
-                state.waiter = Some(cx.waker().clone());
-                Poll::Pending
-            }
-        })
-        .await
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let waiter = {
-            let mut state = self.state.borrow_mut();
-            state.free += 1;
-            state.waiter.take()
-        };
-        if let Some(waiter) = waiter {
-            waiter.wake();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     extern crate std;
@@ -180,6 +122,8 @@ mod tests {
     use super::*;
     use alloc::boxed::Box;
     use alloc::vec::Vec;
+    use core::future::poll_fn;
+    use core::task::Poll;
     use xenolith_netstack::sim::{SimMachine, Wire};
     use xenolith_netstack::wire::{Ipv4Address, Ipv4Cidr};
     use xenolith_netstack::{Config, Executor};

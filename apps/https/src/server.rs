@@ -26,12 +26,13 @@
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
-use core::cell::{Cell, RefCell};
+
 use core::future::poll_fn;
 use core::pin::pin;
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use core::task::{Poll, Waker};
+use core::task::Poll;
 use core::time::Duration;
+use xenolith_app::limit::{Connections, Evictable};
 
 use https::compiled::Site;
 use https::{Handler, Limits, Session, Step};
@@ -184,71 +185,6 @@ impl Counters {
     }
 }
 
-/// One open connection, as the accept loop sees it.
-#[derive(Debug)]
-struct Slot {
-    /// Waiting for a request (idle or reading a head) since this time; `None` while a
-    /// response is being sent.
-    waiting_since: Cell<Option<Duration>>,
-    /// Set by the accept loop: close as soon as you are waiting.
-    evict: Cell<bool>,
-    /// Wakes the connection's task while it waits for a request, so that an eviction
-    /// takes effect at once.
-    waker: RefCell<Option<Waker>>,
-}
-
-/// The open connections of both listeners.
-#[derive(Debug, Default)]
-struct Registry {
-    slots: RefCell<Vec<Rc<Slot>>>,
-}
-
-impl Registry {
-    fn open(&self) -> Rc<Slot> {
-        let slot = Rc::new(Slot {
-            waiting_since: Cell::new(None),
-            evict: Cell::new(false),
-            waker: RefCell::new(None),
-        });
-        self.slots.borrow_mut().push(slot.clone());
-        COUNTERS.open.fetch_add(1, Relaxed);
-        slot
-    }
-
-    fn close(&self, slot: &Rc<Slot>) {
-        self.slots.borrow_mut().retain(|s| !Rc::ptr_eq(s, slot));
-        COUNTERS.open.fetch_sub(1, Relaxed);
-    }
-
-    fn len(&self) -> usize {
-        self.slots.borrow().len()
-    }
-
-    /// Marks the connection waiting longest for a request to be closed, unless one is already
-    /// on its way out. Returns whether a connection is being evicted.
-    fn evict_one(&self) -> bool {
-        let slots = self.slots.borrow();
-        if slots.iter().any(|s| s.evict.get()) {
-            return true;
-        }
-        let oldest = slots
-            .iter()
-            .filter_map(|s| s.waiting_since.get().map(|since| (since, s)))
-            .min_by_key(|(since, _)| *since);
-        match oldest {
-            Some((_, slot)) => {
-                slot.evict.set(true);
-                if let Some(waker) = slot.waker.borrow_mut().take() {
-                    waker.wake();
-                }
-                COUNTERS.evicted.fetch_add(1, Relaxed);
-                true
-            }
-            None => false,
-        }
-    }
-}
-
 /// Serves `site` until the stack fails: HTTPS through `acceptor` on `options.https_port`,
 /// and plain HTTP on `options.http_port` as `options.http` says.
 pub async fn serve<A: Acceptor + 'static>(
@@ -278,7 +214,7 @@ pub async fn serve<A: Acceptor + 'static>(
         options.http.name(),
         options.max_connections,
     );
-    let registry = Rc::new(Registry::default());
+    let connections = Connections::new(options.max_connections);
     let own_address: Rc<str> = Rc::from(address.address().to_string());
     if let Some(http) = http {
         let mode = match options.http {
@@ -293,7 +229,7 @@ pub async fn serve<A: Acceptor + 'static>(
             Shared {
                 site: site.clone(),
                 own_address: own_address.clone(),
-                registry: registry.clone(),
+                connections: connections.clone(),
                 options,
             },
             mode,
@@ -307,7 +243,7 @@ pub async fn serve<A: Acceptor + 'static>(
         Shared {
             site,
             own_address,
-            registry,
+            connections,
             options,
         },
         Mode::Site,
@@ -328,7 +264,7 @@ enum Mode {
 struct Shared {
     site: Rc<Site<'static>>,
     own_address: Rc<str>,
-    registry: Rc<Registry>,
+    connections: Connections,
     options: Options,
 }
 
@@ -345,11 +281,11 @@ async fn accept_loop<A: Acceptor + 'static>(
         COUNTERS.connections.fetch_add(1, Relaxed);
         // At the cap: make room by closing the connection that has waited longest for a
         // request; if every connection is busy sending, wait for one to finish.
-        while shared.registry.len() >= shared.options.max_connections {
-            shared.registry.evict_one();
-            stack.sleep(Duration::from_millis(10)).await;
+        let (slot, evicted) = shared.connections.admit_evicting(&stack).await;
+        if evicted {
+            COUNTERS.evicted.fetch_add(1, Relaxed);
         }
-        let slot = shared.registry.open();
+        COUNTERS.open.fetch_add(1, Relaxed);
         let (stack, acceptor, shared) = (stack.clone(), acceptor.clone(), shared.clone());
         spawner.spawn(async move {
             let handler = match mode {
@@ -360,7 +296,8 @@ async fn accept_loop<A: Acceptor + 'static>(
                 },
             };
             connection(&stack, &*acceptor, stream, &handler, &slot, &shared.options).await;
-            shared.registry.close(&slot);
+            COUNTERS.open.fetch_sub(1, Relaxed);
+            drop(slot);
         });
     }
 }
@@ -379,17 +316,17 @@ enum Wait<T> {
 /// or the slot is evicted.
 async fn wait_for<F: Future>(
     stack: &Stack,
-    slot: &Slot,
+    slot: &Evictable,
     deadline: Duration,
     future: F,
 ) -> Wait<F::Output> {
     let mut future = pin!(future);
     let mut sleep = pin!(stack.sleep_until(deadline));
     let wait = poll_fn(|cx| {
-        if slot.evict.get() {
+        if slot.evicted() {
             return Poll::Ready(Wait::Evicted);
         }
-        *slot.waker.borrow_mut() = Some(cx.waker().clone());
+        slot.wake_on_eviction(cx.waker());
         if let Poll::Ready(output) = future.as_mut().poll(cx) {
             return Poll::Ready(Wait::Done(output));
         }
@@ -399,7 +336,7 @@ async fn wait_for<F: Future>(
         }
     })
     .await;
-    slot.waker.borrow_mut().take();
+    slot.clear_waker();
     wait
 }
 
@@ -425,11 +362,11 @@ async fn connection<A: Acceptor>(
     acceptor: &A,
     mut stream: TcpStream,
     handler: &Handler<'_>,
-    slot: &Slot,
+    slot: &Evictable,
     options: &Options,
 ) {
     let started = stack.now();
-    slot.waiting_since.set(Some(started));
+    slot.set_waiting(Some(started));
     stream.set_nodelay(true);
     // Dead-peer detection: abort when sent data stays unacknowledged this long.
     stream.set_timeout(Some(options.send_timeout));
@@ -455,7 +392,7 @@ async fn connection<A: Acceptor>(
     loop {
         match session.next(handler) {
             Step::Reply(reply) => {
-                slot.waiting_since.set(None);
+                slot.set_waiting(None);
                 COUNTERS.response(reply.status);
                 out.clear();
                 reply.write_head((options.wallclock)(), &mut out);
@@ -480,7 +417,7 @@ async fn connection<A: Acceptor>(
                     break;
                 }
                 let now = stack.now();
-                slot.waiting_since.set(Some(now));
+                slot.set_waiting(Some(now));
                 head_started = (session.pending() > 0).then_some(now);
             }
             Step::Read => {
