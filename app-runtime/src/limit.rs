@@ -6,9 +6,10 @@
 //! [`RECHECK`] (a timer, not a waker list: no code for it in the images, and only a server at its
 //! cap pays for it).
 //!
-//! A connection holds a [`Permit`] for its life; dropping it frees the slot. A connection that
-//! waits for its peer says so ([`Permit::set_waiting`]) and watches [`Permit::evicted`] (with
-//! [`Permit::wake_on_eviction`] while it sleeps), so an eviction takes effect at once.
+//! A connection holds a [`Permit`] (or, if it may be evicted, an [`Evictable`]) for its life;
+//! dropping it frees the place. An evictable connection that waits for its peer says so
+//! ([`Evictable::set_waiting`]) and watches [`Evictable::evicted`] (with
+//! [`Evictable::wake_on_eviction`] while it sleeps), so an eviction takes effect at once.
 
 use alloc::rc::Rc;
 use alloc::vec::Vec;
