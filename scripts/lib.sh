@@ -7,6 +7,13 @@ TARGET=x86_64-unknown-none
 IMAGES="$ROOT/target/$TARGET/release"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# The test network of `scripts/guest netns-up` (a TAP device xtap0 in a private namespace), for
+# the bench and the tests (tests/src/lib.rs repeats the two addresses as constants).
+NET_HOST=10.66.0.1
+NET_GUEST=10.66.0.2
+NET_MAC=52:54:00:12:34:56
+NET_TAP=xtap0
+
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 

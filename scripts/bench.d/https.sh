@@ -94,11 +94,8 @@ https_boot() {
   : > "$log"
   if ! netns_up "$HTTPS_NS"; then R[$col.error]="could not set up network namespace $HTTPS_NS with TAP xtap0"; return 1; fi
   say "https: booting $col ($mem MiB)"
-  ip netns exec "$HTTPS_NS" qemu-system-x86_64 -accel tcg -M q35 -cpu max -m "$mem" -kernel "$kernel" "$@" \
-    -display none -serial "file:$log" -monitor none -no-reboot -nodefaults \
-    -device "isa-debug-exit,iobase=0xf4,iosize=0x04" -append "$append" \
-    -netdev "tap,id=n0,ifname=xtap0,script=no,downscript=no" \
-    -device "virtio-net-pci,netdev=n0,mac=$NET_MAC" </dev/null >"$CONSOLES/$col.qemu-stderr" 2>&1 &
+  "$ROOT/scripts/guest" qemu --netns "$HTTPS_NS" --cpu max --memory "$mem" --console "file:$log" \
+    --append "$append" "$kernel" "$@" </dev/null >"$CONSOLES/$col.qemu-stderr" 2>&1 &
   HTTPS_QEMU=$!
   CHILD_PIDS+=("$HTTPS_QEMU")
   deadline=$((SECONDS + READY_TIMEOUT))

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -88,6 +89,7 @@ pub struct Qemu {
     initrd: Option<PathBuf>,
     extra: Vec<String>,
     exit_device: bool,
+    tap_nic: bool,
     timeout: Duration,
 }
 
@@ -137,7 +139,8 @@ impl Outcome {
 
 impl Qemu {
     /// `qemu-system-x86_64 -M q35 -m 64 -kernel IMAGE` with TCG, serial on a pipe, no reboot,
-    /// and the `isa-debug-exit` device.
+    /// and the `isa-debug-exit` device: the command line `scripts/guest qemu` writes for every
+    /// script and test.
     pub fn new(kernel: impl Into<PathBuf>) -> Self {
         Self {
             kernel: kernel.into(),
@@ -147,6 +150,7 @@ impl Qemu {
             initrd: None,
             extra: Vec::new(),
             exit_device: true,
+            tap_nic: false,
             timeout: Duration::from_secs(60),
         }
     }
@@ -193,51 +197,49 @@ impl Qemu {
         self
     }
 
-    /// The full argument list.
-    pub fn args(&self) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "-accel",
-            "tcg",
-            "-M",
-            &self.machine,
-            "-m",
-            &self.memory_mib.to_string(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.extend(["-kernel".into(), self.kernel.display().to_string()]);
-        args.extend(
-            [
-                "-display",
-                "none",
-                "-serial",
-                "stdio",
-                "-monitor",
-                "none",
-                "-no-reboot",
-                "-nodefaults",
-            ]
-            .map(String::from),
-        );
-        if self.exit_device {
-            args.extend(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"].map(String::from));
+    /// The QEMU command (inside `netns` if given), as `scripts/guest qemu --argv` writes it.
+    pub fn command(&self, netns: Option<&NetNs>) -> Command {
+        let script = workspace_root().join("scripts/guest");
+        let mut guest = Command::new(&script);
+        guest.args(["qemu", "--argv", "--machine", &self.machine, "--console", "stdio"]);
+        guest.args(["--memory", &self.memory_mib.to_string()]);
+        if let Some(ns) = netns {
+            guest.args(["--netns", ns.name()]);
+        }
+        if self.tap_nic {
+            guest.args(["--tap", NETNS_TAP]);
+        }
+        if !self.exit_device {
+            guest.arg("--no-exit-device");
         }
         if let Some(append) = &self.append {
-            args.extend(["-append".into(), append.clone()]);
+            guest.args(["--append", append]);
         }
         if let Some(initrd) = &self.initrd {
-            args.extend(["-initrd".into(), initrd.display().to_string()]);
+            guest.arg("--initrd").arg(initrd);
         }
-        args.extend(self.extra.iter().cloned());
-        args
+        guest.arg("--").arg(&self.kernel).args(&self.extra);
+        let out = guest
+            .stderr(Stdio::inherit())
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+        assert!(out.status.success(), "{} qemu failed", script.display());
+        let mut words = out
+            .stdout
+            .strip_suffix(b"\0")
+            .expect("NUL-terminated words")
+            .split(|&b| b == 0)
+            .map(|word| std::ffi::OsStr::from_bytes(word).to_owned());
+        let mut command = Command::new(words.next().expect("a program"));
+        command.args(words);
+        command
     }
 
     /// Runs QEMU to completion (or the timeout).
     pub fn run(&self) -> Outcome {
         let start = Instant::now();
-        let mut child = Command::new("qemu-system-x86_64")
-            .args(self.args())
+        let mut child = self
+            .command(None)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -300,40 +302,29 @@ pub struct NetNs {
 pub const NETNS_HOST_IP: &str = "10.66.0.1";
 /// The guest's address on the test network.
 pub const NETNS_GUEST_IP: &str = "10.66.0.2";
+/// The TAP device in the namespace.
+pub const NETNS_TAP: &str = "xtap0";
 
 impl NetNs {
-    /// Creates `xl-<tag>-<pid>` with `lo` up and `xtap0` configured.
+    /// Creates `xl-<tag>-<pid>` with `lo` up and `xtap0` configured (`scripts/guest netns-up`).
     pub fn new(tag: &str) -> NetNs {
-        let name = format!("xl-{tag}-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        let ns = NetNs { name };
-        ns.ip(&["netns", "add", &ns.name]);
-        ns.ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
-        ns.ip(&[
-            "-n", &ns.name, "tuntap", "add", "dev", "xtap0", "mode", "tap",
-        ]);
-        ns.ip(&[
-            "-n",
-            &ns.name,
-            "addr",
-            "add",
-            &format!("{NETNS_HOST_IP}/24"),
-            "dev",
-            "xtap0",
-        ]);
-        ns.ip(&["-n", &ns.name, "link", "set", "xtap0", "up"]);
+        let ns = NetNs {
+            name: format!("xl-{tag}-{}", std::process::id()),
+        };
+        ns.guest("netns-up");
         ns
     }
 
-    fn ip(&self, args: &[&str]) {
-        let out = Command::new("ip")
-            .args(args)
+    fn guest(&self, action: &str) {
+        let script = workspace_root().join("scripts/guest");
+        let out = Command::new(&script)
+            .args([action, &self.name])
             .output()
-            .expect("run ip (iproute2)");
+            .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
         assert!(
             out.status.success(),
-            "ip {}: {}",
-            args.join(" "),
+            "scripts/guest {action} {}: {}",
+            self.name,
             String::from_utf8_lossy(&out.stderr)
         );
     }
@@ -365,8 +356,9 @@ impl NetNs {
 
 impl Drop for NetNs {
     fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
+        // Not `guest()`: a panic while a failed test unwinds would abort the whole run.
+        let _ = Command::new(workspace_root().join("scripts/guest"))
+            .args(["netns-down", &self.name])
             .output();
     }
 }
@@ -435,12 +427,8 @@ impl Drop for RunningGuest {
 impl Qemu {
     /// Starts QEMU (optionally inside `netns`) and returns at once.
     pub fn spawn(&self, netns: Option<&NetNs>) -> RunningGuest {
-        let mut command = match netns {
-            Some(ns) => ns.command("qemu-system-x86_64"),
-            None => Command::new("qemu-system-x86_64"),
-        };
-        let mut child = command
-            .args(self.args())
+        let mut child = self
+            .command(netns)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -468,11 +456,9 @@ impl Qemu {
     }
 
     /// A virtio-net NIC on the namespace's TAP device `xtap0`.
-    pub fn tap_nic(self) -> Self {
-        self.arg("-netdev")
-            .arg("tap,id=n0,ifname=xtap0,script=no,downscript=no")
-            .arg("-device")
-            .arg("virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56")
+    pub fn tap_nic(mut self) -> Self {
+        self.tap_nic = true;
+        self
     }
 }
 
