@@ -228,7 +228,9 @@ https_section() {
   [ -c /dev/net/tun ] || { echo "(https section skipped: no /dev/net/tun)"; return 0; }
   local t_start=$SECONDS scheme="" mode uk_mem ident cert key cert_note build_log nginx_info="" mem col tls_args nginx_append
   local image=${XENOLITH_BENCH_HTTPS_IMAGE:-$IMAGES/https}
-  if [ -z "${XENOLITH_BENCH_HTTPS_IMAGE:-}" ]; then build_images https >/dev/null 2>&1 || build_images https; fi
+  if [ -z "${XENOLITH_BENCH_HTTPS_IMAGE:-}" ] && [ "$IMAGES_GIVEN" = 0 ]; then
+    build_images https >/dev/null 2>&1 || build_images https
+  fi
   [ -s "$image" ] || die "XENOLITH_BENCH_HTTPS_IMAGE=$image: no such image"
   mkdir -p "$HTTPS_WORK" "$CONSOLES"
   rm -f "$CONSOLES"/uk_https.* "$CONSOLES"/nginx.*
