@@ -13,7 +13,7 @@
 //! per receive loop; nothing is accepted for transmission once the device has failed.
 
 use xenolith_arch::shared::SharedMemory;
-use xenolith_netstack::{DeviceStats, NetDevice};
+use xenolith_device::{DeviceStats, NetDevice};
 use xenolith_virtio::VirtioNet;
 use xenolith_virtio::testing::{FakeNet, FakePci, FakePlatform, FakeRegisters};
 
