@@ -28,7 +28,7 @@ use xenolith_xen::testing::netback::{
 };
 use xenolith_xen::xenstore::XenStore;
 
-use crate::{Encoder, Input};
+use crate::{Encoder, Input, Step, sequence};
 
 /// Two rings, 256 RX pages, 64 TX pages.
 const MAX_GRANTS: usize = 322;
@@ -75,9 +75,8 @@ pub enum Action {
     Wait,
 }
 
-impl Action {
-    /// Decodes the next action.
-    pub fn decode(input: &mut Input<'_>) -> Action {
+impl Step for Action {
+    fn decode(input: &mut Input<'_>) -> Action {
         match input.u8() % 15 {
             0 => Action::RxRespond {
                 id: input.u16(),
@@ -113,9 +112,8 @@ impl Action {
         }
     }
 
-    /// Encodes the action as [`decode`](Self::decode) reads it.
-    pub fn encode(self, e: &mut Encoder) {
-        match self {
+    fn encode(&self, e: &mut Encoder) {
+        match *self {
             Action::RxRespond {
                 id,
                 offset,
@@ -334,14 +332,6 @@ fn dispatch_watches<'w>(
 
 /// Traffic both ways, a lap of the RX ring, misbehaving answers, and going down.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
-    let encode = |setup: u8, actions: &[Action]| {
-        let mut e = Encoder::default();
-        e.u8(setup);
-        for action in actions {
-            action.encode(&mut e);
-        }
-        e.finish()
-    };
     use Action::*;
     let mut seeds = Vec::new();
     let mut traffic = vec![Poll];
@@ -369,7 +359,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         Flush,
         Poll,
     ]);
-    seeds.push(("traffic".to_string(), encode(0, &traffic)));
+    seeds.push(("traffic".to_string(), sequence(0, &traffic)));
 
     let mut lap = Vec::new();
     for _ in 0..3 {
@@ -381,7 +371,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         }
         lap.extend([RxPublish, Poll]);
     }
-    seeds.push(("rx-laps".to_string(), encode(0, &lap)));
+    seeds.push(("rx-laps".to_string(), sequence(0, &lap)));
 
     let bad = [
         Poll,
@@ -435,7 +425,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         TxPublish,
         Poll,
     ];
-    seeds.push(("misbehaving".to_string(), encode(0, &bad)));
+    seeds.push(("misbehaving".to_string(), sequence(0, &bad)));
 
     let broken = [
         Poll,
@@ -450,7 +440,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         Wait,
         PollBackendState,
     ];
-    seeds.push(("broken-ring".to_string(), encode(0, &broken)));
+    seeds.push(("broken-ring".to_string(), sequence(0, &broken)));
 
     let closing = [
         Transmit { len: 60 },
@@ -462,9 +452,9 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         BackendGone,
         Poll,
     ];
-    seeds.push(("backend-closes".to_string(), encode(0, &closing)));
-    seeds.push(("no-rx-copy".to_string(), encode(1, &[Poll])));
-    seeds.push(("refused".to_string(), encode(2, &[Poll])));
+    seeds.push(("backend-closes".to_string(), sequence(0, &closing)));
+    seeds.push(("no-rx-copy".to_string(), sequence(1, &[Poll])));
+    seeds.push(("refused".to_string(), sequence(2, &[Poll])));
     seeds
 }
 
@@ -472,14 +462,8 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
 mod tests {
     use super::*;
 
-    /// The seeds do what they are named for: the harness is not stuck before the driver.
     #[test]
     fn seeds_carry_traffic() {
-        let seeds = seeds();
-        let input = |name: &str| &seeds.iter().find(|(n, _)| n == name).unwrap().1;
-        let stats = play(input("traffic")).expect("the driver starts");
-        assert!(stats.rx_frames >= 5 && stats.tx_frames >= 5, "{stats:?}");
-        let stats = play(input("misbehaving")).expect("the driver starts");
-        assert!(stats.errors > 0, "{stats:?}");
+        crate::check_seeds_carry_traffic(&seeds(), play);
     }
 }
