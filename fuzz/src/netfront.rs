@@ -238,6 +238,12 @@ fn act<'w>(
             let Some(request) = b.try_rx_take_request() else {
                 return;
             };
+            let c = b.connection();
+            if c.rx.forged && request.gref == c.ring_refs[0] {
+                // A forged RX ring hands out forged requests, which may name the TX ring's
+                // page: the frame written there is a forged TX ring.
+                c.tx.forged = true;
+            }
             let page = match b.grant(request.gref, true) {
                 Ok(page) => page,
                 Err(error) => {
