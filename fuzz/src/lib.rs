@@ -10,7 +10,8 @@
 //!
 //! Stateful code (netfront, virtio-net, the xenstore client) is sequence-fuzzed, as rust-vmm
 //! does: the input is a list of actions of the other side (a backend, a device, xenstored)
-//! and of the driver, decoded by [`Input`]; each module's `Action` documents its encoding.
+//! and of the driver, decoded by [`Input`]; each module's [`Step`] (`Action`, `Event`)
+//! documents its encoding.
 
 pub mod boot;
 pub mod dns_query;
@@ -119,6 +120,23 @@ impl<'a> Input<'a> {
     }
 }
 
+/// One step of a sequence-fuzzed target: an action of the other side or of the driver, as the
+/// input encodes it (an opcode byte, then its fields).
+pub trait Step: Sized {
+    /// Decodes the next step; any input decodes to one (past the end, every field reads 0).
+    fn decode(input: &mut Input<'_>) -> Self;
+
+    /// Encodes the step as [`decode`](Step::decode) reads it.
+    fn encode(&self, e: &mut Encoder);
+}
+
+/// A sequence input for the seeds: the setup byte, then `steps`.
+pub fn sequence<S: Step>(setup: u8, steps: &[S]) -> Vec<u8> {
+    let mut e = Encoder::default();
+    e.u8(setup).steps(steps);
+    e.finish()
+}
+
 /// Builds inputs for [`Input`]: the seeds' encoder.
 #[derive(Clone, Debug, Default)]
 pub struct Encoder(pub Vec<u8>);
@@ -156,6 +174,14 @@ impl Encoder {
         self
     }
 
+    /// Appends `steps`, each as [`Step::encode`] writes it.
+    pub fn steps<S: Step>(&mut self, steps: &[S]) -> &mut Self {
+        for step in steps {
+            step.encode(self);
+        }
+        self
+    }
+
     /// The input.
     pub fn finish(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.0)
@@ -180,4 +206,19 @@ pub fn fix_blob_header(blob: &mut [u8], fix_len: bool, fix_checksum: bool) {
         });
         blob[12..16].copy_from_slice(&sum.to_be_bytes());
     }
+}
+
+/// A network driver harness's seeds do what they are named for (the harness is not stuck
+/// before the driver): `traffic` starts the driver and carries frames both ways, and the driver
+/// counts what `misbehaving` does wrong. `play` gives the driver's counters, if it started.
+#[cfg(test)]
+fn check_seeds_carry_traffic(
+    seeds: &Seeds,
+    play: impl Fn(&[u8]) -> Option<xenolith_device::DeviceStats>,
+) {
+    let input = |name: &str| &seeds.iter().find(|(n, _)| n == name).unwrap().1;
+    let stats = play(input("traffic")).expect("the driver starts");
+    assert!(stats.rx_frames >= 5 && stats.tx_frames >= 5, "{stats:?}");
+    let stats = play(input("misbehaving")).expect("the driver starts");
+    assert!(stats.errors > 0, "{stats:?}");
 }

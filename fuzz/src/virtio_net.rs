@@ -13,11 +13,11 @@
 //! per receive loop; nothing is accepted for transmission once the device has failed.
 
 use xenolith_arch::shared::SharedMemory;
-use xenolith_netstack::{DeviceStats, NetDevice};
+use xenolith_device::{DeviceStats, NetDevice};
 use xenolith_virtio::VirtioNet;
 use xenolith_virtio::testing::{FakeNet, FakePci, FakePlatform, FakeRegisters};
 
-use crate::{Encoder, Input};
+use crate::{Encoder, Input, Step, sequence};
 
 /// Maximum queue sizes a device may offer (the driver takes a power of two up to 256).
 pub const QUEUE_SIZES: [u16; 16] = [
@@ -57,9 +57,8 @@ pub enum Action {
     Query,
 }
 
-impl Action {
-    /// Decodes the next action.
-    pub fn decode(input: &mut Input<'_>) -> Action {
+impl Step for Action {
+    fn decode(input: &mut Input<'_>) -> Action {
         match input.u8() % 11 {
             0 => Action::Deliver { len: input.u16() },
             1 => Action::CompleteRx { len: input.u32() },
@@ -85,9 +84,8 @@ impl Action {
         }
     }
 
-    /// Encodes the action as [`decode`](Self::decode) reads it.
-    pub fn encode(self, e: &mut Encoder) {
-        match self {
+    fn encode(&self, e: &mut Encoder) {
+        match *self {
             Action::Deliver { len } => {
                 e.u8(0).u16(len);
             }
@@ -240,14 +238,6 @@ fn play(data: &[u8]) -> Option<DeviceStats> {
 /// Traffic both ways, queue sizes, misbehaving answers and a reset.
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     use Action::*;
-    let encode = |setup: u8, actions: &[Action]| {
-        let mut e = Encoder::default();
-        e.u8(setup);
-        for action in actions {
-            action.encode(&mut e);
-        }
-        e.finish()
-    };
     let mut traffic = Vec::new();
     for i in 0..8u16 {
         traffic.push(Deliver { len: 60 + 180 * i });
@@ -255,15 +245,15 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
     }
     traffic.extend([Query, Receive, Flush, ProcessTx, Query, Flush, Receive]);
     let mut seeds = vec![
-        ("traffic".to_string(), encode(0x80, &traffic)),
-        ("traffic-small-queues".to_string(), encode(0x55, &traffic)),
+        ("traffic".to_string(), sequence(0x80, &traffic)),
+        ("traffic-small-queues".to_string(), sequence(0x55, &traffic)),
     ];
     let mut full = Vec::new();
     for _ in 0..70 {
         full.push(Transmit { len: 100 });
     }
     full.extend([Flush, Query, ProcessTx, Query, Flush, Transmit { len: 60 }]);
-    seeds.push(("tx-full".to_string(), encode(0x23, &full)));
+    seeds.push(("tx-full".to_string(), sequence(0x23, &full)));
     let bad = [
         Flush,
         PushUsed {
@@ -305,7 +295,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         Transmit { len: 60 },
         Flush,
     ];
-    seeds.push(("misbehaving".to_string(), encode(0x80, &bad)));
+    seeds.push(("misbehaving".to_string(), sequence(0x80, &bad)));
     let reset = [
         Deliver { len: 60 },
         NeedsReset,
@@ -314,10 +304,10 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         Transmit { len: 60 },
         Query,
     ];
-    seeds.push(("needs-reset".to_string(), encode(0x80, &reset)));
+    seeds.push(("needs-reset".to_string(), sequence(0x80, &reset)));
     seeds.push((
         "odd-sizes".to_string(),
-        encode(
+        sequence(
             0xa9,
             &[
                 Deliver { len: 60 },
@@ -336,14 +326,8 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
 mod tests {
     use super::*;
 
-    /// The seeds do what they are named for: the harness is not stuck before the driver.
     #[test]
     fn seeds_carry_traffic() {
-        let seeds = seeds();
-        let input = |name: &str| &seeds.iter().find(|(n, _)| n == name).unwrap().1;
-        let stats = play(input("traffic")).expect("the driver starts");
-        assert!(stats.rx_frames >= 5 && stats.tx_frames >= 5, "{stats:?}");
-        let stats = play(input("misbehaving")).expect("the driver starts");
-        assert!(stats.errors > 0, "{stats:?}");
+        crate::check_seeds_carry_traffic(&seeds(), play);
     }
 }

@@ -22,7 +22,7 @@ use xenolith_xen::xenstore::XenStore;
 use xenolith_xen::xenstore::wire::Header;
 use xenolith_xen::{Errno, Hypervisor, ShutdownReason};
 
-use crate::{Encoder, Input};
+use crate::{Encoder, Input, Step};
 
 const PORT: EventChannelPort = EventChannelPort(5);
 /// How far the clock moves on each wait: a request times out after ten.
@@ -68,9 +68,8 @@ const ERRORS: [&[u8]; 7] = [
     b"ENOENT",
 ];
 
-impl Event {
-    /// Decodes the next event.
-    pub fn decode(input: &mut Input<'_>) -> Event {
+impl Step for Event {
+    fn decode(input: &mut Input<'_>) -> Event {
         match input.u8() % 9 {
             0 => Event::Reply(input.short_bytes().to_vec()),
             1 => Event::Ok,
@@ -92,8 +91,7 @@ impl Event {
         }
     }
 
-    /// Encodes the event as [`decode`](Self::decode) reads it.
-    pub fn encode(&self, e: &mut Encoder) {
+    fn encode(&self, e: &mut Encoder) {
         match self {
             Event::Reply(payload) => {
                 e.u8(0).short_bytes(payload);
@@ -385,9 +383,7 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
         for &(op, arg) in ops {
             e.u8(op).u8(arg);
         }
-        for event in script {
-            event.encode(&mut e);
-        }
+        e.steps(script);
         e.finish()
     };
     let mac = b"00:16:3e:00:00:01".to_vec();

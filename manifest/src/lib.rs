@@ -63,6 +63,8 @@ use std::path::PathBuf;
 mod data;
 mod manifest;
 mod run;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use manifest::{Action, Deployment, IpConfig, Mac, Manifest, Network, Overrides};
 pub use run::Run;

@@ -2,43 +2,8 @@
 //! what would be valid. (xen-config/tests/errors.rs: the command writes nothing when the
 //! manifest is invalid.)
 
-use std::path::PathBuf;
-
-use xenolith_manifest::{Error, Manifest, Overrides};
-
-const GOOD: &str = r#"
-[unikernel]
-name = "dns"
-memory = 8
-
-[[network]]
-bridge = "xenbr0"
-"#;
-
-/// A scratch folder with a file `present.bin` and a folder `www/`.
-/// (Tests run in parallel: every call gets its own folder.)
-fn scratch(tag: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!(
-        "xenolith-manifest-{tag}-{}-{n}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("www")).unwrap();
-    std::fs::write(dir.join("present.bin"), b"data").unwrap();
-    dir
-}
-
-fn check(text: &str, overrides: &Overrides) -> Result<xenolith_manifest::Deployment, Error> {
-    let base = scratch("base");
-    let result = Manifest::parse(text, "test/Unikernel.toml", &base).and_then(|mut m| {
-        m.apply(overrides)?;
-        m.validate()
-    });
-    let _ = std::fs::remove_dir_all(&base);
-    result
-}
+use xenolith_manifest::testing::{GOOD, check, with};
+use xenolith_manifest::{Error, Overrides};
 
 /// Asserts that `text` (+ `overrides`) fails on `field` with a message containing `hint`.
 #[track_caller]
@@ -55,10 +20,6 @@ fn fails(text: &str, overrides: Overrides, field: &str, hint: &str) {
         }
         other => panic!("expected an error on {field}, got {other:?}"),
     }
-}
-
-fn with(extra_unikernel: &str) -> String {
-    GOOD.replace("memory = 8\n", &format!("memory = 8\n{extra_unikernel}\n"))
 }
 
 #[test]

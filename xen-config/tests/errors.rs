@@ -3,50 +3,15 @@
 //! paths that a config cannot hold are refused, and the command writes nothing when the
 //! manifest is invalid.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-use xen_config::{Error, Manifest, Overrides};
-
-const GOOD: &str = r#"
-[unikernel]
-name = "dns"
-memory = 8
-
-[[network]]
-bridge = "xenbr0"
-"#;
-
-/// A scratch folder. (Tests run in parallel: every call gets its own folder.)
-fn scratch(tag: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("xen-config-{tag}-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use xen_config::{Error, Overrides};
+use xenolith_manifest::testing::{GOOD, scratch, with};
 
 /// The manifest `text` with `overrides`, validated as the command does it.
 fn check(text: &str, overrides: &Overrides) -> Result<xen_config::Deployment, Error> {
-    let base = scratch("base");
-    let result = validate(text, overrides, &base);
-    let _ = std::fs::remove_dir_all(&base);
-    result
-}
-
-fn validate(
-    text: &str,
-    overrides: &Overrides,
-    base: &Path,
-) -> Result<xen_config::Deployment, Error> {
-    let mut manifest = Manifest::parse(text, "test/Unikernel.toml", base)?;
-    manifest.apply(overrides)?;
-    Ok(manifest.validate()?)
-}
-
-fn with(extra_unikernel: &str) -> String {
-    GOOD.replace("memory = 8\n", &format!("memory = 8\n{extra_unikernel}\n"))
+    xenolith_manifest::testing::check(text, overrides).map_err(Error::from)
 }
 
 #[test]

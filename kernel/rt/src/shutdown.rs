@@ -1,11 +1,11 @@
 //! Ending the guest: power off on success, a failure status on error.
 //!
-//! | platform | success | failure |
-//! |---|---|---|
-//! | Xen | `SCHEDOP_shutdown(poweroff)` (hook set by the Xen platform) | `SCHEDOP_shutdown(crash)`, so `on_crash` applies |
-//! | QEMU & co. | ACPI S5 → QEMU exits 0 | `isa-debug-exit` (port 0xf4) → QEMU exits `(code << 1) \| 1` |
+//! How each platform shows the outcome (Xen's `SCHEDOP_shutdown`, QEMU's exit status) is
+//! tabled once, with the failure codes and QEMU's statuses for them, in [`crate::exit`]. Here:
+//! on Xen, the hook the Xen platform installs ([`set_hook`]) makes the hypercall; elsewhere,
+//! power-off is ACPI S5 ([`set_acpi`]) and failure writes the code to QEMU's `isa-debug-exit`
+//! device ([`DEBUG_EXIT_PORT`]).
 //!
-//! The failure codes and QEMU's statuses for them are defined once, in [`crate::exit`].
 //! Without an exit device QEMU cannot report failure: the guest then says so and halts.
 
 use crate::acpi::{GenericAddress, PowerOff};

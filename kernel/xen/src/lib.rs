@@ -25,7 +25,7 @@ pub mod platform;
 pub mod ring;
 /// Shared memory: the one wrapper, from `kernel/arch` (re-exported under its old path).
 pub use xenolith_arch::shared;
-/// Test doubles: a fake hypervisor and xenstored (unit tests, and fuzz/ with feature
+/// Test doubles: a fake hypervisor, xenstored and netback (unit tests, and fuzz/ with feature
 /// `fuzzing`).
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]

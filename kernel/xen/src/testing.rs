@@ -17,9 +17,10 @@
 //! - A [`Peer`] plays the other domains: each guest wait is one turn of theirs
 //!   ([`Peer::on_wait`], with xenstored at hand as their watches would have it), and the guest's
 //!   notifications on ports other than xenstore's reach [`Peer::on_event`]. `()` is no peer at
-//!   all (a notification to it fails the test). The peers live with the tests of the driver
-//!   they serve: `FakeNetback` in `netfront/tests.rs`, a scripted backend in `xenbus.rs`,
-//!   xenconsoled (which owns the console page) in `console.rs`.
+//!   all (a notification to it fails the test). Peers used by one driver's tests live with
+//!   them (a scripted backend in `xenbus.rs`, xenconsoled, which owns the console page, in
+//!   `console.rs`); [`netback::FakeNetback`] lives here, in [`netback`], because the netfront
+//!   fuzz harness (fuzz/) plays the same backend.
 //!
 //! A test builds `FakeXen::new(peer)`, gives `&xen` to the driver (or takes a xenstore client
 //! on the ring with [`FakeXen::client`]), and then looks at `xen.xenstored()`, `xen.peer()`,
@@ -27,6 +28,8 @@
 //! everything happens inside the guest's calls, so every test is deterministic.
 
 extern crate std;
+
+pub mod netback;
 
 use crate::abi::io::xs_wire::{
     XS_DIRECTORY, XS_ERROR, XS_GET_PERMS, XS_MKDIR, XS_READ, XS_RM, XS_TRANSACTION_END,

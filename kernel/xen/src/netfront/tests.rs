@@ -1,506 +1,29 @@
-//! netfront against a fake netback that plays the backend over the real shared pages: the
-//! rings and buffers netfront allocated, reached through the grants it made (`io/netif.h`).
+//! netfront against the fake netback of `testing::netback`, which plays the backend over the
+//! real shared pages: the rings and buffers netfront allocated, reached through the grants it
+//! made (`io/netif.h`).
 
 extern crate std;
 
 use super::*;
-use crate::abi::grant_table::{GTF_permit_access, GTF_reading, GTF_readonly, GTF_writing};
+use crate::abi::grant_table::{GTF_permit_access, GTF_readonly};
 use crate::abi::io::netif::{NETIF_RSP_NULL, NETRXF_data_validated};
-use crate::abi::io::ring::SRING_HEADER_SIZE;
-use crate::testing::{Change, FakeXen, FakeXenstored, Peer};
+use crate::testing::netback::{
+    BACKEND, ConnectOn, FRONTEND, FakeNetback, REQ_PROD, RSP_PROD, World, frame,
+};
+use crate::testing::{Change, FakeXen};
 use crate::types::DomId;
-use alloc::collections::{BTreeMap, BTreeSet};
-use alloc::rc::Rc;
+use alloc::collections::BTreeSet;
 use alloc::string::ToString;
-use alloc::vec;
-use core::cell::{Cell, RefCell, RefMut};
 use core::sync::atomic::Ordering;
 
-const FRONTEND: &str = "device/vif/0";
-const BACKEND: &str = "/local/domain/0/backend/vif/7/0";
-const MAC: &str = "00:16:3e:5a:01:02";
-const GRANT_FRAMES: u32 = 4;
-
-const REQ_PROD: usize = 0;
-const REQ_EVENT: usize = 4;
-const RSP_PROD: usize = 8;
-const RSP_EVENT: usize = 12;
-
-/// Guest frames → the pages the test allocator handed out: what Xen's p2m is to a backend.
-type Frames = Rc<RefCell<BTreeMap<u64, SharedMemory>>>;
-
-/// The backend's view of one shared ring (`struct name_back_ring`).
-struct BackRing {
-    memory: SharedMemory,
-    entry: usize,
-    req_cons: u32,
-    rsp_prod_pvt: u32,
-}
-
-impl BackRing {
-    const SIZE: u32 = 256;
-
-    fn req_prod(&self) -> u32 {
-        self.memory.load_u32(REQ_PROD, Ordering::SeqCst)
+/// What the runtime does with xenstore watch events: every one is netfront's, and handled.
+fn dispatch_watches(
+    store: &mut XenStore<'_, FakeXen<FakeNetback>>,
+    netfront: &mut Netfront<'_, FakeXen<FakeNetback>>,
+) {
+    while let Some(event) = store.poll_watch().unwrap() {
+        assert!(netfront.handle_watch_event(store, &event).unwrap());
     }
-
-    fn unconsumed_requests(&self) -> u32 {
-        let pending = self.req_prod().wrapping_sub(self.req_cons);
-        assert!(pending <= Self::SIZE, "the frontend overfilled the ring");
-        pending
-    }
-
-    fn slot(&self, index: u32) -> usize {
-        SRING_HEADER_SIZE + (index & (Self::SIZE - 1)) as usize * self.entry
-    }
-
-    fn read(&self, index: u32, len: usize) -> Vec<u8> {
-        let mut bytes = vec![0; len];
-        self.memory.read_bytes(self.slot(index), &mut bytes);
-        bytes
-    }
-
-    fn write(&self, index: u32, bytes: &[u8]) {
-        self.memory.write_bytes(self.slot(index), bytes);
-    }
-
-    /// `RING_PUSH_RESPONSES_AND_CHECK_NOTIFY`.
-    fn push_responses(&mut self) -> bool {
-        let old = self.memory.load_u32(RSP_PROD, Ordering::SeqCst);
-        let new = self.rsp_prod_pvt;
-        self.memory.store_u32(RSP_PROD, new, Ordering::SeqCst);
-        let event = self.memory.load_u32(RSP_EVENT, Ordering::SeqCst);
-        new.wrapping_sub(event) < new.wrapping_sub(old)
-    }
-
-    /// Asks for an event on the next request (`RING_FINAL_CHECK_FOR_REQUESTS`).
-    fn arm_req_event(&self) {
-        self.memory
-            .store_u32(REQ_EVENT, self.req_cons.wrapping_add(1), Ordering::SeqCst);
-    }
-}
-
-/// When the fake netback connects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum ConnectOn {
-    /// When the frontend says Connected (Linux's netback).
-    FrontendConnected,
-    /// When the frontend says Initialised (QEMU's backends).
-    FrontendInitialised,
-    /// Never: it stays in InitWait.
-    Never,
-    /// It goes to Closing instead.
-    Refuse,
-}
-
-/// An RX request as the backend reads it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct RxRequest {
-    index: u32,
-    id: u16,
-    gref: u32,
-}
-
-struct Connection {
-    tx: BackRing,
-    rx: BackRing,
-    port: EventChannelPort,
-    ring_refs: [u32; 2],
-}
-
-/// The backend domain (dom0's netback), over the real pages and grant entries.
-struct FakeNetback {
-    domid: DomId,
-    grant_table: SharedMemory,
-    frames: Frames,
-    connect_on: ConnectOn,
-    connection: Option<Connection>,
-    /// Events the frontend sent us.
-    kicks: u32,
-    /// Events we sent the frontend and it has not yet been told about.
-    notified: u32,
-}
-
-impl Peer for FakeNetback {
-    fn on_wait(&mut self, xs: &mut FakeXenstored) {
-        let state_path = format!("{BACKEND}/state");
-        let backend = xs.get(&state_path).map(String::from);
-        let frontend = xs.get(&format!("{FRONTEND}/state")).map(String::from);
-        if backend.as_deref() == Some("1") {
-            // Hotplug done, features published.
-            xs.external_write(&state_path, "2");
-            return;
-        }
-        match (&self.connection, frontend.as_deref()) {
-            (Some(_), Some("5" | "6")) => {
-                let connection = self.connection.take().unwrap();
-                for gref in connection.ring_refs {
-                    self.unmap(gref);
-                }
-                xs.external_write(&state_path, "6");
-            }
-            (None, Some(state)) if backend.as_deref() == Some("2") => {
-                let wanted = match self.connect_on {
-                    ConnectOn::FrontendConnected | ConnectOn::Refuse => "4",
-                    ConnectOn::FrontendInitialised => "3",
-                    ConnectOn::Never => return,
-                };
-                if state != wanted && !(wanted == "3" && state == "4") {
-                    return;
-                }
-                if self.connect_on == ConnectOn::Refuse {
-                    xs.external_write(&state_path, "5");
-                    return;
-                }
-                self.connect(xs);
-                xs.external_write(&state_path, "4");
-            }
-            _ => {}
-        }
-    }
-
-    fn on_event(&mut self, port: EventChannelPort) {
-        let connection = self.connection.as_ref().expect("event before connecting");
-        assert_eq!(port, connection.port);
-        self.kicks += 1;
-    }
-}
-
-impl FakeNetback {
-    fn entry(&self, gref: u32) -> usize {
-        gref as usize * 8
-    }
-
-    /// Checks grant `gref` as Xen would for a map or copy by us, and returns its page.
-    fn page(&self, gref: u32, write: bool) -> SharedMemory {
-        let entry = self.entry(gref);
-        let flags = self.grant_table.load_u16(entry, Ordering::SeqCst);
-        let domid = self.grant_table.load_u16(entry + 2, Ordering::SeqCst);
-        let frame = self.grant_table.load_u32(entry + 4, Ordering::SeqCst);
-        assert_eq!(flags & 3, GTF_permit_access, "grant {gref} is not granted");
-        assert_eq!(domid, self.domid.0, "grant {gref} is for another domain");
-        assert!(
-            !write || flags & GTF_readonly == 0,
-            "grant {gref} is read-only"
-        );
-        *self
-            .frames
-            .borrow()
-            .get(&u64::from(frame))
-            .expect("granted frame is not guest memory")
-    }
-
-    /// Maps a ring page: Xen marks the entry in use.
-    fn map(&self, gref: u32) -> SharedMemory {
-        let page = self.page(gref, true);
-        let entry = self.entry(gref);
-        let flags = self.grant_table.load_u16(entry, Ordering::SeqCst);
-        self.grant_table
-            .store_u16(entry, flags | GTF_reading | GTF_writing, Ordering::SeqCst);
-        page
-    }
-
-    fn unmap(&self, gref: u32) {
-        let entry = self.entry(gref);
-        let flags = self.grant_table.load_u16(entry, Ordering::SeqCst);
-        self.grant_table.store_u16(
-            entry,
-            flags & !(GTF_reading | GTF_writing),
-            Ordering::SeqCst,
-        );
-    }
-
-    fn connect(&mut self, xs: &FakeXenstored) {
-        let read = |name: &str| -> u32 {
-            xs.get(&format!("{FRONTEND}/{name}"))
-                .unwrap_or_else(|| panic!("frontend did not write {name}"))
-                .parse()
-                .unwrap()
-        };
-        assert_eq!(read("request-rx-copy"), 1);
-        assert_eq!(read("feature-rx-notify"), 1);
-        let ring_refs = [read("tx-ring-ref"), read("rx-ring-ref")];
-        let tx = BackRing {
-            memory: self.map(ring_refs[0]),
-            entry: 12,
-            req_cons: 0,
-            rsp_prod_pvt: 0,
-        };
-        let rx = BackRing {
-            memory: self.map(ring_refs[1]),
-            entry: 8,
-            req_cons: 0,
-            rsp_prod_pvt: 0,
-        };
-        self.connection = Some(Connection {
-            tx,
-            rx,
-            port: EventChannelPort(read("event-channel")),
-            ring_refs,
-        });
-    }
-
-    fn connection(&mut self) -> &mut Connection {
-        self.connection.as_mut().expect("not connected")
-    }
-
-    // ---- RX (guest receive) ----
-
-    /// The next posted RX request, consumed.
-    fn rx_take_request(&mut self) -> RxRequest {
-        let rx = &mut self.connection().rx;
-        assert!(rx.unconsumed_requests() > 0, "no RX buffer posted");
-        let index = rx.req_cons;
-        let bytes = rx.read(index, 8);
-        rx.req_cons += 1;
-        RxRequest {
-            index,
-            id: u16::from_le_bytes([bytes[0], bytes[1]]),
-            gref: u32::from_le_bytes(bytes[4..8].try_into().unwrap()),
-        }
-    }
-
-    /// Writes the response for `request` (unpublished); netback answers in the request's slot.
-    fn rx_respond(&mut self, request: RxRequest, id: u16, offset: u16, flags: u16, status: i16) {
-        let rx = &mut self.connection().rx;
-        assert_eq!(rx.rsp_prod_pvt, request.index);
-        let mut bytes = [0; 8];
-        bytes[0..2].copy_from_slice(&id.to_le_bytes());
-        bytes[2..4].copy_from_slice(&offset.to_le_bytes());
-        bytes[4..6].copy_from_slice(&flags.to_le_bytes());
-        bytes[6..8].copy_from_slice(&status.to_le_bytes());
-        rx.write(request.index, &bytes);
-        rx.rsp_prod_pvt += 1;
-    }
-
-    /// Copies `frame` into the next posted buffer at `offset` and answers (unpublished).
-    fn rx_copy(&mut self, frame: &[u8], offset: u16) {
-        let request = self.rx_take_request();
-        self.page(request.gref, true)
-            .write_bytes(offset as usize, frame);
-        self.rx_respond(request, request.id, offset, 0, frame.len() as i16);
-    }
-
-    /// Publishes the RX responses, notifying the frontend if it asked.
-    fn rx_publish(&mut self) {
-        if self.connection().rx.push_responses() {
-            self.notified += 1;
-        }
-    }
-
-    /// Delivers `frames` at offset 0 and publishes them.
-    fn rx_deliver(&mut self, frames: &[&[u8]]) {
-        for frame in frames {
-            self.rx_copy(frame, 0);
-        }
-        self.rx_publish();
-    }
-
-    /// The ids of every RX request posted and not yet consumed.
-    fn rx_posted_ids(&mut self) -> Vec<u16> {
-        let rx = &self.connection().rx;
-        (0..rx.unconsumed_requests())
-            .map(|i| {
-                let bytes = rx.read(rx.req_cons + i, 2);
-                u16::from_le_bytes([bytes[0], bytes[1]])
-            })
-            .collect()
-    }
-
-    // ---- TX (guest transmit) ----
-
-    /// Every published TX request, consumed (and an event asked for on the next).
-    fn tx_take_requests(&mut self) -> Vec<netif_tx_request> {
-        let tx = &mut self.connection().tx;
-        let mut requests = Vec::new();
-        while tx.unconsumed_requests() > 0 {
-            let b = tx.read(tx.req_cons, 12);
-            let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
-            requests.push(netif_tx_request {
-                gref: u32::from_le_bytes(b[0..4].try_into().unwrap()),
-                offset: u16_at(4),
-                flags: u16_at(6),
-                id: u16_at(8),
-                size: u16_at(10),
-            });
-            tx.req_cons += 1;
-        }
-        tx.arm_req_event();
-        requests
-    }
-
-    /// The frame a TX request points at (read through a read-only grant copy).
-    fn tx_frame(&self, request: &netif_tx_request) -> Vec<u8> {
-        assert!(request.offset as usize + request.size as usize <= PAGE);
-        let mut frame = vec![0; request.size as usize];
-        self.page(request.gref, false)
-            .read_bytes(request.offset as usize, &mut frame);
-        frame
-    }
-
-    /// Writes a TX response (unpublished).
-    fn tx_respond(&mut self, id: u16, status: i16) {
-        let tx = &mut self.connection().tx;
-        let mut bytes = [0; 4];
-        bytes[..2].copy_from_slice(&id.to_le_bytes());
-        bytes[2..].copy_from_slice(&status.to_le_bytes());
-        tx.write(tx.rsp_prod_pvt, &bytes);
-        tx.rsp_prod_pvt += 1;
-    }
-
-    fn tx_publish(&mut self) {
-        if self.connection().tx.push_responses() {
-            self.notified += 1;
-        }
-    }
-
-    /// Sends every published frame on the wire and answers OKAY.
-    fn tx_send_all(&mut self) -> Vec<Vec<u8>> {
-        let requests = self.tx_take_requests();
-        let frames = requests.iter().map(|r| self.tx_frame(r)).collect();
-        for request in &requests {
-            assert_eq!(request.flags, 0);
-            self.tx_respond(request.id, NETIF_RSP_OKAY);
-        }
-        self.tx_publish();
-        frames
-    }
-}
-
-/// Everything a test needs: the hypervisor with xenstored and netback, a grant table and a page
-/// allocator whose frames the netback can resolve.
-struct World {
-    xen: FakeXen<FakeNetback>,
-    grants: Mutex<GrantTable>,
-    frames: Frames,
-    next_gfn: Cell<u64>,
-    /// Allocation calls left before the allocator says no.
-    allocations_left: Cell<usize>,
-}
-
-impl World {
-    fn new() -> World {
-        World::with(ConnectOn::FrontendConnected)
-    }
-
-    fn with(connect_on: ConnectOn) -> World {
-        let grant_table = SharedMemory::for_test(GRANT_FRAMES as usize * PAGE);
-        let frames = Frames::default();
-        let netback = FakeNetback {
-            domid: DomId(0),
-            grant_table,
-            frames: frames.clone(),
-            connect_on,
-            connection: None,
-            kicks: 0,
-            notified: 0,
-        };
-        let world = World {
-            xen: FakeXen::new(netback),
-            grants: Mutex::new(GrantTable::new(grant_table, GRANT_FRAMES).unwrap()),
-            frames,
-            next_gfn: Cell::new(0x1000),
-            allocations_left: Cell::new(usize::MAX),
-        };
-        {
-            let mut xs = world.xen.xenstored();
-            for (path, value) in [
-                (format!("{FRONTEND}/backend"), BACKEND),
-                (format!("{FRONTEND}/backend-id"), "0"),
-                (format!("{FRONTEND}/mac"), MAC),
-                (format!("{FRONTEND}/state"), "1"),
-                (
-                    format!("{BACKEND}/frontend"),
-                    "/local/domain/7/device/vif/0",
-                ),
-                (format!("{BACKEND}/feature-rx-copy"), "1"),
-                (format!("{BACKEND}/state"), "1"),
-            ] {
-                xs.tree.insert(path, value.into());
-            }
-        }
-        world
-    }
-
-    fn alloc(&self, pages: usize) -> Option<SharedPages> {
-        let left = self.allocations_left.get();
-        if left == 0 {
-            return None;
-        }
-        self.allocations_left.set(left - 1);
-        let memory = SharedMemory::for_test(pages * PAGE);
-        let gfn = Gfn(self.next_gfn.get());
-        self.next_gfn.set(gfn.0 + pages as u64);
-        let mut frames = self.frames.borrow_mut();
-        for i in 0..pages {
-            frames.insert(gfn.0 + i as u64, memory.slice(i * PAGE, PAGE));
-        }
-        Some(SharedPages { memory, gfn })
-    }
-
-    fn store(&self) -> XenStore<'_, FakeXen<FakeNetback>> {
-        self.xen.client()
-    }
-
-    fn connect<'w>(
-        &'w self,
-        store: &mut XenStore<'w, FakeXen<FakeNetback>>,
-    ) -> Result<Netfront<'w, FakeXen<FakeNetback>>, Error> {
-        Netfront::connect(
-            &self.xen,
-            store,
-            &self.grants,
-            &|pages| self.alloc(pages),
-            0,
-        )
-    }
-
-    fn netback(&self) -> RefMut<'_, FakeNetback> {
-        self.xen.peer()
-    }
-
-    fn available_grants(&self) -> usize {
-        self.grants.lock().available()
-    }
-
-    /// What the runtime does when the event channel fired: tell netfront.
-    fn deliver_events(&self, netfront: &mut Netfront<'_, FakeXen<FakeNetback>>) -> bool {
-        let fired = core::mem::take(&mut self.netback().notified) > 0;
-        if fired {
-            netfront.handle_event();
-        }
-        fired
-    }
-
-    /// A runtime poll: events, every received frame, then flush.
-    fn poll(&self, netfront: &mut Netfront<'_, FakeXen<FakeNetback>>) -> Vec<Vec<u8>> {
-        self.deliver_events(netfront);
-        let mut frames = Vec::new();
-        let mut buffer = [0; 1514];
-        while let Some(len) = netfront.receive(&mut buffer) {
-            frames.push(buffer[..len].to_vec());
-        }
-        netfront.flush();
-        frames
-    }
-
-    /// What the runtime does with xenstore watch events.
-    fn dispatch_watches(
-        &self,
-        store: &mut XenStore<'_, FakeXen<FakeNetback>>,
-        netfront: &mut Netfront<'_, FakeXen<FakeNetback>>,
-    ) {
-        while let Some(event) = store.poll_watch().unwrap() {
-            assert!(netfront.handle_watch_event(store, &event).unwrap());
-        }
-    }
-}
-
-/// A recognisable frame of `len` bytes.
-fn frame(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
 }
 
 // ---- handshake ----
@@ -1240,8 +763,7 @@ fn rx_rsp_prod_past_what_was_posted_takes_the_link_down() {
         let mut netback = world.netback();
         netback.rx_copy(&frame(60, 0), 0);
         // 256 posted, 257 answered.
-        let rx = &netback.connection().rx;
-        rx.memory.store_u32(RSP_PROD, 257, Ordering::SeqCst);
+        netback.connection().rx.forge_index(RSP_PROD, 257);
         netback.notified += 1;
     }
     assert!(world.poll(&mut netfront).is_empty());
@@ -1267,13 +789,13 @@ fn rx_rsp_prod_past_what_was_posted_takes_the_link_down() {
     assert_eq!(netfront.stats().tx_dropped, 1);
     assert_eq!(netfront.stats().errors, 1);
     // On the next watch event we tell the backend, which lets go of the rings.
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert_eq!(
         world.xen.xenstored().get(&format!("{FRONTEND}/state")),
         Some("5")
     );
     world.xen.step();
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert_eq!(
         world.xen.xenstored().get(&format!("{FRONTEND}/state")),
         Some("6")
@@ -1382,7 +904,7 @@ fn backend_closing_takes_the_link_down() {
     let mut store = world.store();
     let mut netfront = world.connect(&mut store).unwrap();
     let available = world.available_grants();
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert!(netfront.is_up());
     assert!(netfront.transmit(&frame(60, 0)));
     netfront.flush();
@@ -1391,7 +913,7 @@ fn backend_closing_takes_the_link_down() {
         .xen
         .xenstored()
         .external_write(&format!("{BACKEND}/state"), "5");
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert!(!netfront.is_up());
     assert_eq!(
         netfront.down_reason(),
@@ -1418,7 +940,7 @@ fn backend_closing_takes_the_link_down() {
         world.xen.xenstored().get(&format!("{BACKEND}/state")),
         Some("6")
     );
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert_eq!(netfront.grants_outstanding(), 0);
     assert_eq!(world.available_grants(), available + 322);
     assert_eq!(world.xen.closed.borrow().len(), 1, "closed once");
@@ -1433,7 +955,7 @@ fn backend_state_node_removed_takes_the_link_down() {
         .xen
         .xenstored()
         .external_remove(&format!("{BACKEND}/state"));
-    world.dispatch_watches(&mut store, &mut netfront);
+    dispatch_watches(&mut store, &mut netfront);
     assert_eq!(netfront.down_reason(), Some(&DownReason::BackendGone));
     assert_eq!(
         netfront.poll_backend_state(&mut store),
