@@ -201,7 +201,14 @@ impl Qemu {
     pub fn command(&self, netns: Option<&NetNs>) -> Command {
         let script = workspace_root().join("scripts/guest");
         let mut guest = Command::new(&script);
-        guest.args(["qemu", "--argv", "--machine", &self.machine, "--console", "stdio"]);
+        guest.args([
+            "qemu",
+            "--argv",
+            "--machine",
+            &self.machine,
+            "--console",
+            "stdio",
+        ]);
         guest.args(["--memory", &self.memory_mib.to_string()]);
         if let Some(ns) = netns {
             guest.args(["--netns", ns.name()]);
