@@ -30,7 +30,11 @@ pub fn run(data: &[u8]) {
 #[cfg(feature = "seeds")]
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
     let app = crate::repository().join("apps/https");
-    let (cert, key) = tls_keygen::manifest_files(&app).expect("the https manifest names its files");
+    let manifest = xenolith_manifest::Manifest::read(&app.join("Unikernel.toml"))
+        .expect("the https manifest reads");
+    let (cert, key) = manifest
+        .tls_identity()
+        .expect("the https manifest names its files");
     let blob = tls_keygen::compile_pem_files(&cert, &key).expect("the https identity compiles");
     vec![
         ("https-identity".into(), [&[0][..], &blob[..]].concat()),
