@@ -4,7 +4,7 @@
 # run (as /in/runner.sh) and the image's init (dom0/init.sh) starts it.
 #
 # Input (/in, unpacked from the input disk):
-#   params        shell variables: DOM0_IP GUEST_IP XH_BRIDGE XH_POLL
+#   params        shell variables: DOM0_IP GUEST_IP DOM0_IP6 GUEST_IP6 XH_BRIDGE XH_POLL
 #   cases.list    one line per case: "NAME TIMEOUT_S", in run order
 #   cases/NAME/   the case directories (guest.cfg, test.sh, kernel, ...)
 #   xh-lib.sh     the helper library for test.sh
@@ -27,7 +27,8 @@ export XH_RUN XH_LIB
 # shellcheck source=/dev/null
 . "$IN/params"
 : "${XH_BRIDGE:=xenbr0}" "${XH_POLL:=0.3}" "${DOM0_IP:=10.99.0.1}" "${GUEST_IP:=10.99.0.2}"
-export XH_BRIDGE XH_POLL DOM0_IP GUEST_IP
+: "${DOM0_IP6:=fd00:99::1}" "${GUEST_IP6:=fd00:99::2}"
+export XH_BRIDGE XH_POLL DOM0_IP GUEST_IP DOM0_IP6 GUEST_IP6
 XH_CASE=runner XH_OUT=$OUT XH_STATE=$XH_RUN/state/runner
 # shellcheck source=SCRIPTDIR/xh-lib.sh
 . "$XH_LIB"
@@ -83,6 +84,9 @@ grep -E '^(xen_version|virt_caps|nr_cpus|free_memory|xen_commandline)' "$OUT/xl-
 # ---- network: bridge with the dom0 address; guest vifs join it ---------------------
 ip link add "$XH_BRIDGE" type bridge 2>> "$OUT/dom0-runner.log" || brctl addbr "$XH_BRIDGE"
 ip addr add "$DOM0_IP/24" dev "$XH_BRIDGE"
+# IPv6 too (no duplicate address detection: the address is usable at once). The bridge keeps
+# Debian's defaults, multicast snooping on, as an operator's would.
+ip addr add "$DOM0_IP6/64" dev "$XH_BRIDGE" nodad 2>> "$OUT/dom0-runner.log" || say "warning: no IPv6 on $XH_BRIDGE"
 ip link set "$XH_BRIDGE" up
 ip link set lo up
 

@@ -8,6 +8,7 @@
 # Variables (set by the runner, exported):
 #   GUEST_IP, DOM0_IP  addresses on bridge $XH_BRIDGE (xenbr0), DOM0_IP/24
 #                      is on the bridge (defaults 10.99.0.2 and 10.99.0.1)
+#   GUEST_IP6, DOM0_IP6  the same for IPv6 (fd00:99::2 and fd00:99::1/64)
 #   NAME               domain name: the unique name that xh_create gives the
 #                      guest (it overrides name= of the config)
 #   DOMID              domain id, set by xh_create ("" before)
@@ -54,6 +55,8 @@ XH_LIB_LOADED=1
 : "${XH_BRIDGE:=xenbr0}"
 : "${GUEST_IP:=10.99.0.2}"
 : "${DOM0_IP:=10.99.0.1}"
+: "${GUEST_IP6:=fd00:99::2}"
+: "${DOM0_IP6:=fd00:99::1}"
 : "${XH_CASE:=adhoc}"
 : "${XH_CASE_DIR:=$(pwd)}"
 : "${XH_BASE_NAME:=xh-$XH_CASE}"

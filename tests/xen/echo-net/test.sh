@@ -1,5 +1,5 @@
-# From dom0: ping, a UDP echo, and a 1 MB TCP echo round trip with a checksum compared; then
-# xl shutdown must power the guest off.
+# From dom0: ping, a UDP echo, and a 1 MB TCP echo round trip with a checksum compared, over
+# IPv4 and IPv6; then xl shutdown must power the guest off.
 xh_create || exit 1
 xh_wait_console 'echo: serving' 60 serving || exit 1
 ping -c 3 -W 5 "$GUEST_IP" > ping.log 2>&1 || { cat ping.log; xh_log "ping failed"; exit 1; }
@@ -7,6 +7,14 @@ cat ping.log
 xh_mark ping_avg_ms "$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p' ping.log)"
 reply=$(echo "xenolith-udp-$$" | nc -u -w 2 "$GUEST_IP" 7)
 [ "$reply" = "xenolith-udp-$$" ] || { xh_log "UDP echo got '$reply'"; exit 1; }
+# IPv6 over netfront and the bridge: neighbour discovery, ping -6, UDP and TCP.
+ping -6 -c 3 -W 5 "$GUEST_IP6" > ping6.log 2>&1 || { cat ping6.log; xh_log "ping -6 failed"; exit 1; }
+xh_mark ping6_avg_ms "$(sed -n 's|.*= [0-9.]*/\([0-9.]*\)/.*|\1|p' ping6.log)"
+reply=$(echo "xenolith-udp6-$$" | nc -6 -u -w 2 "$GUEST_IP6" 7)
+[ "$reply" = "xenolith-udp6-$$" ] || { xh_log "UDP echo over IPv6 got '$reply'"; exit 1; }
+head -c 262144 /dev/urandom > payload6
+timeout 30 nc -6 -N "$GUEST_IP6" 7 < payload6 > echoed6 && [ "$(sha256sum < payload6)" = "$(sha256sum < echoed6)" ] ||
+  { xh_log "TCP echo over IPv6: $(wc -c < echoed6) of 262144 bytes came back"; exit 1; }
 head -c 1048576 /dev/urandom > payload
 # Three rounds: a netfront/event bug that loses a wake-up shows as a stall, so on failure dump
 # both sides: dom0's socket, netback's view of the rings (debugfs), Xen's event-channel and

@@ -17,6 +17,12 @@ grep -q 'Verify return code: 0 (ok)' s_client.log && grep -q 'HTTP/1.1 200 OK' s
 code=$(curl -sS --max-time 20 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$GUEST_IP/docs/")
 [ "$code" = "301 https://$GUEST_IP/docs/" ] || { xh_log "port 80 gave '$code', not a redirect to https"; fail=1; }
 [ "$(sha256sum < png)" = "$(sha256sum < xenolith.png)" ] || { xh_log "the image came back different"; fail=1; }
+# Over IPv6 (the certificate names example.test, not the IPv6 address).
+curl -6 -sS --max-time 20 --tlsv1.3 --resolve "example.test:443:[$GUEST_IP6]" -o png6 "https://example.test/img/xenolith.png" ||
+  { xh_log "GET over IPv6 failed"; fail=1; }
+cmp -s png png6 || { xh_log "IPv6 gave other bytes"; fail=1; }
+code=$(curl -6 -sS --max-time 20 -o /dev/null -w '%{http_code} %{redirect_url}' "http://[$GUEST_IP6]/docs/")
+[ "$code" = "301 https://[$GUEST_IP6]/docs/" ] || { xh_log "port 80 over IPv6 gave '$code'"; fail=1; }
 grep -qi '^content-type: image/png' headers || { xh_log "no Content-Type: image/png"; cat headers; fail=1; }
 grep -qi "^content-length: $(wc -c < xenolith.png)" headers || { xh_log "wrong Content-Length"; cat headers; fail=1; }
 etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *\(.*\)\r$/\1/p' headers)
