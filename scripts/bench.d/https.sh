@@ -221,6 +221,23 @@ https_measure() {
   alive "$HTTPS_QEMU" || note "$col" "QEMU exited during the measurements (console: ${CONSOLES#"$ROOT"/}/$col.log)"
 }
 
+# https_families SCHEME: keep-alive requests/s for the small page over IPv4 and IPv6,
+# alternating (the IPv4 run of https_measure first); medians in R[uk_https.v4_rps|v6_rps].
+https_families() {
+  local scheme=$1 v4=("${R[uk_https.small_rps]:-}") v6=() family
+  for family in 6 4 6; do
+    if [ $family = 6 ]; then
+      https_wrk uk_https6 small "$HTTPS_CONNS" "$scheme://[$NET_GUEST6]:$HTTPS_PORT/index.html" || continue
+      v6+=("${R[uk_https6.small_rps]}")
+    else
+      https_wrk uk_https4 small "$HTTPS_CONNS" "$scheme://$NET_GUEST:$HTTPS_PORT/index.html" || continue
+      v4+=("${R[uk_https4.small_rps]}")
+    fi
+  done
+  R[uk_https.v4_rps]=$(printf '%s\n' "${v4[@]}" | median) R[uk_https.v4_all]="${v4[*]}"
+  [ ${#v6[@]} = 0 ] || { R[uk_https.v6_rps]=$(printf '%s\n' "${v6[@]}" | median); R[uk_https.v6_all]="${v6[*]}"; }
+}
+
 https_section() {
   [[ "$HTTPS_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "XENOLITH_BENCH_HTTPS_SECONDS=$HTTPS_SECONDS: give a positive number of seconds"
   need_packages ip:iproute2 wrk:wrk openssl:openssl curl:curl
@@ -239,7 +256,7 @@ https_section() {
   R[uk_https.memory]=$uk_mem
 
   # The unikernel first: its answer on port 443 decides the scheme for both.
-  if https_boot uk_https "$uk_mem" "$image" "ip=$NET_GUEST/24 http=off"; then
+  if https_boot uk_https "$uk_mem" "$image" "ip=$NET_GUEST/24 ip6=$NET_GUEST6/64 http=off"; then
     if https_tls uk_https; then
       scheme=https
     elif in_ns curl -s --max-time 30 -o /dev/null "http://$NET_GUEST:$HTTPS_PORT/index.html"; then
@@ -248,6 +265,7 @@ https_section() {
       note uk_https "port $HTTPS_PORT accepts connections but answers neither a TLS handshake nor plain HTTP"
     fi
     [ -z "$scheme" ] || https_measure uk_https "$scheme"
+    [ -z "$scheme" ] || https_families "$scheme"
   fi
   https_stop
   local uk_scheme=$scheme
@@ -324,7 +342,7 @@ https_section() {
     "clients on the host side: $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2), $(openssl version | cut -d' ' -f1-2), ${HTTPS_SECONDS} s per measurement;" \
     "host load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores."
   echo
-  echo "- unikernel: \`${image#"$ROOT"/}\` ($(stat -c %s "$image") bytes), ${R[uk_https.memory]} MiB (apps/https/Unikernel.toml), \`-append \"ip=$NET_GUEST/24 http=off\"\`"
+  echo "- unikernel: \`${image#"$ROOT"/}\` ($(stat -c %s "$image") bytes), ${R[uk_https.memory]} MiB (apps/https/Unikernel.toml), \`-append \"ip=$NET_GUEST/24 ip6=$NET_GUEST6/64 http=off\"\`"
   if [ -n "$nginx_info" ]; then
     echo "- nginx guest: $nginx_info; $(cut -d, -f1 "$LINUX_DIR/info"); ${R[nginx.memory]:-$NGINX_MEMORY} MiB;" \
       "vmlinuz $(stat -c %s "$LINUX_DIR/vmlinuz") + initramfs $(stat -c %s "$NGINX_DIR/initramfs.cpio") bytes (uncompressed cpio);" \
@@ -374,9 +392,15 @@ https_section() {
     printf '| %-70s | %10s | %11s | %12s |\n' "$label" "${uk:-n/a}" "${nx:-n/a}" "$(ratio "${R[uk_https.$metric]:-}" "${R[nginx.$metric]:-}")"
   done
   echo
+  printf '| %-70s | %10s | %11s | %12s |\n' "The unikernel over IPv4 and IPv6 (alternating, keep-alive /index.html)" IPv4 IPv6 "v6 / v4"
+  printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..72})" "-----------:" "------------:" "-------------:"
+  printf '| %-70s | %10s | %11s | %12s |\n' "requests/s (median of $(wc -w <<<"${R[uk_https.v4_all]:-}"), $(wc -w <<<"${R[uk_https.v6_all]:-}"))" \
+    "$(fmt "${R[uk_https.v4_rps]:-}")" "$(fmt "${R[uk_https.v6_rps]:-}")" "$(ratio "${R[uk_https.v6_rps]:-}" "${R[uk_https.v4_rps]:-}")"
+  echo
   echo "Ratios: above 1 means the unikernel does more per second (requests, MiB, connections); below 1 means" \
     "less latency, fewer bytes or less memory. Raw client output: ${CONSOLES#"$ROOT"/}/{uk_https,nginx}.*"
-  for col in uk_https nginx; do
+  [ -z "${R[uk_https.v4_all]:-}" ] || echo "- unikernel requests/s, each run: IPv4 ${R[uk_https.v4_all]}; IPv6 ${R[uk_https.v6_all]:-none}"
+  for col in uk_https nginx uk_https4 uk_https6; do
     [ -z "${R[$col.info]:-}" ] || echo "Note, $col: ${R[$col.info]}"
     [ -z "${R[$col.error]:-}" ] || echo "**$col: ${R[$col.error]}**"
   done
