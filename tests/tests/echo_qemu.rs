@@ -193,6 +193,8 @@ fn hosted_mode_runs_the_same_code_on_a_tap_device() {
             &format!("{NETNS_GUEST_IP}/24"),
             "--gw",
             NETNS_HOST_IP,
+            "--ip6",
+            &format!("{NETNS_GUEST_IP6}/64"),
         ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -210,6 +212,11 @@ fn hosted_mode_runs_the_same_code_on_a_tap_device() {
     assert!(answered, "the hosted echo never answered ping");
     println!("{}", python(&ns, &["udp", NETNS_GUEST_IP, "7", "100"]));
     println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP, "7", "10485760"]));
+    // The same process over IPv6 (--ip6).
+    let (ok, out) = ns.run("ping", &["-6", "-c", "2", "-W", "2", NETNS_GUEST_IP6]);
+    assert!(ok, "ping -6 to the hosted echo: {out}");
+    println!("{}", python(&ns, &["udp", NETNS_GUEST_IP6, "7", "50"]));
+    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP6, "7", "1048576"]));
     let _ = server.kill();
     let _ = server.wait();
 }
