@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use xenolith_tests::{
-    NETNS_GUEST_IP, NetNs, Qemu, RunningGuest, image, status, temp_dir, workspace_root,
+    NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, RunningGuest, image, status, temp_dir,
+    workspace_root,
 };
 
 /// The self-signed certificate compiled into the image.
@@ -24,7 +25,7 @@ fn qemu() -> Qemu {
 fn guest(ns: &NetNs, module: Option<&Path>) -> RunningGuest {
     let mut qemu = qemu()
         .memory(16)
-        .append(&format!("ip={NETNS_GUEST_IP}/24"))
+        .append(&format!("ip={NETNS_GUEST_IP}/24 ip6={NETNS_GUEST_IP6}/64"))
         .tap_nic()
         .timeout(Duration::from_secs(600));
     if let Some(module) = module {
@@ -52,6 +53,34 @@ fn cargo_run(args: &[&str]) {
             .status()
             .expect("run cargo");
     assert!(status.success(), "cargo run {args:?} failed");
+}
+
+#[test]
+fn dns_over_tls_over_ipv6() {
+    let ns = NetNs::new("dot6");
+    let guest = guest(&ns, None);
+    let ca = format!("+tls-ca={}", builtin_cert().display());
+    let server = format!("@{NETNS_GUEST_IP6}");
+    for args in [
+        &[
+            &ca[..],
+            "+tls-hostname=example.test",
+            "www.example.test",
+            "A",
+        ][..],
+        &["+notcp", "www.example.test", "A"],
+        &["+tcp", "www.example.test", "A"],
+    ] {
+        let mut all = vec!["-6", server.as_str(), "+time=5", "+retry=1"];
+        all.extend_from_slice(args);
+        let (ok, out) = ns.run("kdig", &all);
+        assert!(
+            ok && out.contains("192.0.2.10") && out.contains("status: NOERROR"),
+            "kdig {all:?}:\n{out}\n{}",
+            guest.console()
+        );
+    }
+    drop(guest);
 }
 
 #[test]

@@ -19,6 +19,11 @@ check "NXDOMAIN over TLS" 'status: NXDOMAIN' +tls-ca=cert.pem no-such-name.examp
 check "REFUSED over TLS" 'status: REFUSED' +tls-ca=cert.pem example.org A
 check "A over UDP" "$A_RE" +notcp www.example.test A
 check "A over TCP" "$A_RE" +tcp www.example.test A
+# Over IPv6: DNS over TLS (the certificate's name checked) and plain UDP.
+check6() { what=$1; want=$2; shift 2; out=$(kdig -6 @"$GUEST_IP6" +time=5 +retry=1 "$@" 2>&1)
+  echo "$out" | grep -Eq "$want" || { xh_log "$what: expected /$want/"; echo "$out"; fail=1; }; }
+check6 "A over TLS/IPv6" "$A_RE" +tls-ca=cert.pem +tls-hostname=example.test www.example.test A
+check6 "A over UDP/IPv6" "$A_RE" +notcp www.example.test A
 # A wrong name: kdig must refuse the certificate (the check above is real).
 out=$(kdig @"$GUEST_IP" +time=5 +retry=0 +tls-ca=cert.pem +tls-hostname=wrong.test www.example.test A 2>&1)
 if echo "$out" | grep -Eq "$A_RE"; then xh_log "a certificate for another name was accepted"; echo "$out"; fail=1; fi
