@@ -1,28 +1,47 @@
-//! The interface configuration: a static IPv4 address (with an optional gateway) or DHCP.
+//! The interface configuration: IPv4 (a static address with an optional gateway, DHCPv4, or
+//! off) and IPv6 (a static address with an optional router, SLAAC from router advertisements,
+//! or off) side by side on one interface. With IPv6 on, the interface also has its link-local
+//! address, made from the MAC (RFC 4291 appendix A).
 //!
 //! Read from command-line words (DESIGN.md "Configuration"):
 //!
 //! | words | configuration |
 //! |---|---|
-//! | `ip=10.0.0.2/24 gw=10.0.0.1` | static address, default route via `10.0.0.1` |
-//! | `ip=10.0.0.2/24` | static address, no default route (only the local subnet) |
+//! | `ip=10.0.0.2/24 gw=10.0.0.1` | static IPv4 address, default route via `10.0.0.1` |
+//! | `ip=10.0.0.2/24` | static IPv4 address, no default route (only the local subnet) |
 //! | `ip=dhcp` | DHCPv4: address, gateway and DNS servers from the lease |
-//! | (no `ip=`) | the app's default; a `gw=` then replaces the default's gateway |
+//! | `ip=off` | no IPv4 |
+//! | `ip6=2001:db8::53/64 gw6=fe80::1` | static IPv6 address, default route via the router (link-local, or on the prefix) |
+//! | `ip6=auto` | SLAAC (RFC 4862): address and default route from router advertisements, for as long as their lifetimes say |
+//! | `ip6=off` | no IPv6 (not even link-local) |
+//! | (no `ip=`, no `ip6=`) | the app's default for both; a `gw=`/`gw6=` then replaces the default's gateway |
+//! | `ip6=` without `ip=` | IPv6 only |
+//! | `ip=` without `ip6=` | the app's default for IPv6 |
 //!
 //! The words are read through a lookup closure (`Cmdline::get` in the kernel, the parsed
 //! options in hosted mode), so this crate does not depend on the runtime. A bad value is an
-//! [`Error`] whose message says what would be valid; nothing is silently ignored.
+//! [`Error`] whose message names the word and says what would be valid; nothing is silently
+//! ignored.
 
 use alloc::string::String;
 use core::fmt;
 
-use smoltcp::wire::{Ipv4Address, Ipv4Cidr};
+use smoltcp::wire::{Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
 
 use crate::Error;
 
+/// How the interface gets its addresses, per family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// IPv4.
+    pub ipv4: Ipv4Config,
+    /// IPv6.
+    pub ipv6: Ipv6Config,
+}
+
 /// How the interface gets its IPv4 address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Config {
+pub enum Ipv4Config {
     /// A fixed address and prefix, and optionally a default gateway on that subnet.
     Static {
         /// The interface address and its subnet prefix.
@@ -32,76 +51,206 @@ pub enum Config {
     },
     /// DHCPv4 (RFC 2131): address, gateway and DNS servers from a lease, renewed as it ages.
     Dhcp,
+    /// No IPv4.
+    Off,
+}
+
+/// How the interface gets its IPv6 addresses (besides the link-local one, which it always has
+/// unless IPv6 is off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ipv6Config {
+    /// A fixed address and prefix, and optionally a default router.
+    Static {
+        /// The interface address and its prefix.
+        address: Ipv6Cidr,
+        /// The default router: link-local, or an address on the prefix. `None` reaches only
+        /// the link and the prefix.
+        gateway: Option<Ipv6Address>,
+    },
+    /// Stateless address autoconfiguration (RFC 4862): router solicitations at start, an
+    /// address on each advertised prefix and a default route via each advertising router,
+    /// dropped when their lifetimes end.
+    Auto,
+    /// No IPv6.
+    Off,
 }
 
 /// Longest bad value quoted back in an error.
 const MAX_QUOTED: usize = 64;
 
 impl Config {
-    /// Reads `ip=` and `gw=` through `lookup` (which returns a key's value, if present);
-    /// `default` applies when `ip=` is absent.
+    /// DHCPv4 and SLAAC: what a host on an unknown network tries.
+    pub const AUTO: Config = Config {
+        ipv4: Ipv4Config::Dhcp,
+        ipv6: Ipv6Config::Auto,
+    };
+
+    /// A static IPv4 address and gateway, with SLAAC for IPv6.
+    pub const fn ipv4(address: Ipv4Cidr, gateway: Option<Ipv4Address>) -> Config {
+        Config {
+            ipv4: Ipv4Config::Static { address, gateway },
+            ipv6: Ipv6Config::Auto,
+        }
+    }
+
+    /// Reads `ip=`, `gw=`, `ip6=` and `gw6=` through `lookup` (which returns a key's value, if
+    /// present); `default` applies to each family whose words are absent (see the table in the
+    /// [module docs](self)).
     ///
     /// ```
     /// use xenolith_netstack::Config;
     /// let words = |key: &str| match key {
     ///     "ip" => Some("10.0.0.2/24"),
     ///     "gw" => Some("10.0.0.1"),
+    ///     "ip6" => Some("2001:db8::2/64"),
+    ///     "gw6" => Some("fe80::1"),
     ///     _ => None,
     /// };
-    /// let config = Config::from_lookup(words, Config::Dhcp).unwrap();
-    /// assert_eq!(config.to_string(), "10.0.0.2/24 via 10.0.0.1");
+    /// let config = Config::from_lookup(words, Config::AUTO).unwrap();
+    /// assert_eq!(config.to_string(), "10.0.0.2/24 via 10.0.0.1, 2001:db8::2/64 via fe80::1");
     /// ```
     pub fn from_lookup<'a>(
         lookup: impl Fn(&str) -> Option<&'a str>,
         default: Config,
     ) -> Result<Config, Error> {
-        let gateway = lookup("gw").map(parse_gateway).transpose()?;
-        let config = match lookup("ip") {
-            Some("dhcp") => Config::Dhcp,
-            Some(text) => Config::Static {
-                address: parse_address(text)?,
-                gateway: None,
-            },
-            None => default,
+        let (ip, ip6) = (lookup("ip"), lookup("ip6"));
+        // `ip6=` alone is an IPv6-only interface; `ip=` alone keeps the default's IPv6.
+        let ipv4_default = if ip6.is_some() {
+            Ipv4Config::Off
+        } else {
+            default.ipv4
         };
-        if config == Config::Dhcp && !cfg!(feature = "dhcp") {
-            return Err(Error::DhcpNotBuilt);
+        let config = Config {
+            ipv4: ipv4(ip, lookup("gw"), ipv4_default)?,
+            ipv6: ipv6(ip6, lookup("gw6"), default.ipv6)?,
+        };
+        if config.ipv4 == Ipv4Config::Off && config.ipv6 == Ipv6Config::Off {
+            return Err(Error::NoAddress);
         }
-        match (config, gateway) {
-            (config, None) => Ok(config),
-            (Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
-            (Config::Static { address, .. }, Some(gateway)) => {
-                check_gateway(address, gateway)?;
-                Ok(Config::Static {
-                    address,
-                    gateway: Some(gateway),
-                })
-            }
-        }
+        Ok(config)
     }
 
-    /// A static configuration, checked as [`from_lookup`](Config::from_lookup) checks one.
-    pub fn new_static(address: Ipv4Cidr, gateway: Option<Ipv4Address>) -> Result<Config, Error> {
-        check_address(address)?;
-        if let Some(gateway) = gateway {
-            check_gateway(address, gateway)?;
+    /// A configuration built by hand, checked as [`from_lookup`](Config::from_lookup) checks
+    /// one.
+    pub fn check(self) -> Result<Config, Error> {
+        if let Ipv4Config::Static { address, gateway } = self.ipv4 {
+            check_address(address)?;
+            if let Some(gateway) = gateway {
+                check_gateway(address, gateway)?;
+            }
         }
-        Ok(Config::Static { address, gateway })
+        if let Ipv6Config::Static { address, gateway } = self.ipv6 {
+            check_address6(address)?;
+            if let Some(gateway) = gateway {
+                check_gateway6(address, gateway)?;
+            }
+        }
+        if self.ipv4 == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+            return Err(Error::DhcpNotBuilt);
+        }
+        if self.ipv4 == Ipv4Config::Off && self.ipv6 == Ipv6Config::Off {
+            return Err(Error::NoAddress);
+        }
+        Ok(self)
+    }
+}
+
+/// The IPv4 part: `ip=` and `gw=`.
+fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4Config, Error> {
+    let gateway = gw.map(parse_gateway).transpose()?;
+    let config = match ip {
+        Some("dhcp") => Ipv4Config::Dhcp,
+        Some("off") => Ipv4Config::Off,
+        Some(text) => Ipv4Config::Static {
+            address: parse_address(text)?,
+            gateway: None,
+        },
+        None => default,
+    };
+    if config == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+        return Err(Error::DhcpNotBuilt);
+    }
+    match (config, gateway) {
+        (config, None) => Ok(config),
+        (Ipv4Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
+        (Ipv4Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw")),
+        (Ipv4Config::Static { address, .. }, Some(gateway)) => {
+            check_gateway(address, gateway)?;
+            Ok(Ipv4Config::Static {
+                address,
+                gateway: Some(gateway),
+            })
+        }
+    }
+}
+
+/// The IPv6 part: `ip6=` and `gw6=`.
+fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv6Config, Error> {
+    let gateway = gw6.map(parse_gateway6).transpose()?;
+    let config = match ip6 {
+        Some("auto") => Ipv6Config::Auto,
+        Some("off") => Ipv6Config::Off,
+        Some(text) => Ipv6Config::Static {
+            address: parse_address6(text)?,
+            gateway: None,
+        },
+        None => default,
+    };
+    match (config, gateway) {
+        (config, None) => Ok(config),
+        (Ipv6Config::Auto, Some(_)) => Err(Error::GatewayWithAuto),
+        (Ipv6Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw6")),
+        (Ipv6Config::Static { address, .. }, Some(gateway)) => {
+            check_gateway6(address, gateway)?;
+            Ok(Ipv6Config::Static {
+                address,
+                gateway: Some(gateway),
+            })
+        }
     }
 }
 
 impl fmt::Display for Config {
+    /// `IPV4, IPV6` (a family that is off is left out).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.ipv4, self.ipv6) {
+            (ipv4, Ipv6Config::Off) => write!(f, "{ipv4}"),
+            (Ipv4Config::Off, ipv6) => write!(f, "{ipv6}"),
+            (ipv4, ipv6) => write!(f, "{ipv4}, {ipv6}"),
+        }
+    }
+}
+
+impl fmt::Display for Ipv4Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Config::Static {
+            Ipv4Config::Static {
                 address,
                 gateway: Some(gateway),
             } => write!(f, "{address} via {gateway}"),
-            Config::Static {
+            Ipv4Config::Static {
                 address,
                 gateway: None,
             } => write!(f, "{address} (no gateway)"),
-            Config::Dhcp => write!(f, "dhcp"),
+            Ipv4Config::Dhcp => write!(f, "dhcp"),
+            Ipv4Config::Off => write!(f, "no IPv4"),
+        }
+    }
+}
+
+impl fmt::Display for Ipv6Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ipv6Config::Static {
+                address,
+                gateway: Some(gateway),
+            } => write!(f, "{address} via {gateway}"),
+            Ipv6Config::Static {
+                address,
+                gateway: None,
+            } => write!(f, "{address} (no IPv6 router)"),
+            Ipv6Config::Auto => write!(f, "IPv6 auto"),
+            Ipv6Config::Off => write!(f, "no IPv6"),
         }
     }
 }
@@ -123,16 +272,16 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
     };
     let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
     let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
-    let prefix = parse_prefix(prefix).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
+    let prefix = parse_prefix(prefix, 32).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
     let cidr = Ipv4Cidr::new(address, prefix);
     check_address(cidr)?;
     Ok(cidr)
 }
 
-/// A prefix length: 0 to 32 in plain decimal (no sign, no leading zero).
-fn parse_prefix(text: &str) -> Option<u8> {
+/// A prefix length: 0 to `max` in plain decimal (no sign, no leading zero).
+fn parse_prefix(text: &str, max: u8) -> Option<u8> {
     let plain = !text.is_empty()
-        && text.len() <= 2
+        && text.len() <= 3
         && text.bytes().all(|b| b.is_ascii_digit())
         && (text == "0" || !text.starts_with('0'));
     if !plain {
@@ -140,8 +289,8 @@ fn parse_prefix(text: &str) -> Option<u8> {
     }
     let prefix = text
         .bytes()
-        .fold(0u8, |value, digit| value * 10 + (digit - b'0'));
-    (prefix <= 32).then_some(prefix)
+        .fold(0u16, |value, digit| value * 10 + u16::from(digit - b'0'));
+    (prefix <= u16::from(max)).then_some(prefix as u8)
 }
 
 /// A host may not use special addresses, nor its subnet's network or broadcast address
@@ -206,6 +355,118 @@ fn check_gateway(address: Ipv4Cidr, gateway: Ipv4Address) -> Result<(), Error> {
         return Err(Error::GatewayOutsideSubnet { gateway, address });
     }
     Ok(())
+}
+
+/// `ADDRESS/PREFIX` for `ip6=`, e.g. `2001:db8::53/64`.
+fn parse_address6(text: &str) -> Result<Ipv6Cidr, Error> {
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix)),
+        None => (text, None),
+    };
+    let address = parse_ipv6(address).ok_or_else(|| Error::InvalidAddress6(quoted(text)))?;
+    let prefix = prefix.ok_or_else(|| Error::MissingPrefix6(quoted(text)))?;
+    let prefix = parse_prefix(prefix, 128)
+        .filter(|&prefix| prefix > 0)
+        .ok_or_else(|| Error::InvalidPrefix6(quoted(text)))?;
+    let cidr = Ipv6Cidr::new(address, prefix);
+    check_address6(cidr)?;
+    Ok(cidr)
+}
+
+/// A static IPv6 address must be a global or unique-local unicast address: not unspecified,
+/// loopback, multicast, link-local (the interface makes its own from the MAC), IPv4-mapped,
+/// nor its prefix's subnet-router anycast address (all host bits zero, RFC 4291 2.6.1).
+fn check_address6(cidr: Ipv6Cidr) -> Result<(), Error> {
+    let (address, prefix) = (cidr.address(), cidr.prefix_len());
+    let special = address.is_unspecified()
+        || address.is_loopback()
+        || address.is_multicast()
+        || address.is_unicast_link_local()
+        || address.to_ipv4_mapped().is_some()
+        || prefix == 0
+        || (prefix < 127 && u128::from(address) & (u128::MAX >> prefix) == 0);
+    if special {
+        return Err(Error::UnusableAddress6(cidr));
+    }
+    Ok(())
+}
+
+fn parse_gateway6(text: &str) -> Result<Ipv6Address, Error> {
+    parse_ipv6(text).ok_or_else(|| Error::InvalidGateway6(quoted(text)))
+}
+
+/// The router must be a unicast address other than our own: link-local (the usual case), or
+/// on the interface's prefix.
+fn check_gateway6(address: Ipv6Cidr, gateway: Ipv6Address) -> Result<(), Error> {
+    let unicast = !(gateway.is_unspecified() || gateway.is_loopback() || gateway.is_multicast());
+    let on_link = gateway.is_unicast_link_local() || address.contains_addr(&gateway);
+    if !unicast || !on_link || gateway == address.address() {
+        return Err(Error::GatewayOffLink6 { gateway, address });
+    }
+    Ok(())
+}
+
+/// An IPv6 address in the text forms of RFC 4291 2.2: eight groups of one to four hex digits,
+/// `::` once for one or more zero groups, and a dotted-quad IPv4 address in place of the last
+/// two groups. Exactly what `core::net::Ipv6Addr::from_str` accepts (a test compares them), in
+/// less code.
+fn parse_ipv6(text: &str) -> Option<Ipv6Address> {
+    let mut head = [0u16; 8];
+    let mut tail = [0u16; 8];
+    let mut words = [0u16; 8];
+    match text.split_once("::") {
+        None => {
+            (parse_groups(text, &mut words, true)? == 8).then_some(())?;
+        }
+        Some((before, after)) => {
+            let before_count = parse_groups(before, &mut head, false)?;
+            let after_count = parse_groups(after, &mut tail, true)?;
+            if before_count + after_count > 7 {
+                return None; // `::` stands for at least one group
+            }
+            for (word, value) in words.iter_mut().zip(head.iter().take(before_count)) {
+                *word = *value;
+            }
+            let skip = 8 - after_count;
+            for (word, value) in words.iter_mut().skip(skip).zip(tail.iter()) {
+                *word = *value;
+            }
+        }
+    }
+    let [a, b, c, d, e, f, g, h] = words;
+    Some(Ipv6Address::new(a, b, c, d, e, f, g, h))
+}
+
+/// Groups separated by `:` into `out`; returns how many (an empty text has none). With
+/// `ipv4_last`, the last piece may be a dotted quad (two groups).
+fn parse_groups(text: &str, out: &mut [u16; 8], ipv4_last: bool) -> Option<usize> {
+    if text.is_empty() {
+        return Some(0);
+    }
+    let mut count = 0;
+    let mut pieces = text.split(':').peekable();
+    while let Some(piece) = pieces.next() {
+        if ipv4_last && pieces.peek().is_none() && piece.contains('.') {
+            let [a, b, c, d] = parse_ipv4(piece)?.octets();
+            *out.get_mut(count)? = u16::from_be_bytes([a, b]);
+            *out.get_mut(count + 1)? = u16::from_be_bytes([c, d]);
+            count += 2;
+        } else {
+            if piece.is_empty() || piece.len() > 4 || !piece.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let value = piece.bytes().fold(0u16, |value, digit| {
+                let nibble = match digit {
+                    b'0'..=b'9' => digit - b'0',
+                    _ => (digit | 0x20) - b'a' + 10,
+                };
+                value << 4 | u16::from(nibble)
+            });
+            *out.get_mut(count)? = value;
+            count += 1;
+        }
+    }
+    Some(count)
 }
 
 #[cfg(test)]
@@ -277,7 +538,8 @@ mod tests {
         }
     }
 
-    fn parse(ip: Option<&str>, gw: Option<&str>) -> Result<Config, Error> {
+    /// The IPv4 part of `ip=IP gw=GW` over [`DEFAULT`].
+    fn parse(ip: Option<&str>, gw: Option<&str>) -> Result<Ipv4Config, Error> {
         Config::from_lookup(
             |key| match key {
                 "ip" => ip,
@@ -286,11 +548,16 @@ mod tests {
             },
             DEFAULT,
         )
+        .map(|config| config.ipv4)
     }
 
-    const DEFAULT: Config = Config::Static {
+    const DEFAULT_V4: Ipv4Config = Ipv4Config::Static {
         address: Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 10), 24),
         gateway: Some(Ipv4Address::new(192, 168, 1, 1)),
+    };
+    const DEFAULT: Config = Config {
+        ipv4: DEFAULT_V4,
+        ipv6: Ipv6Config::Auto,
     };
 
     fn cidr(text: &str) -> Ipv4Cidr {
@@ -302,19 +569,19 @@ mod tests {
     fn good_values() {
         assert_eq!(
             parse(Some("10.0.0.2/24"), Some("10.0.0.1")),
-            Ok(Config::Static {
+            Ok(Ipv4Config::Static {
                 address: cidr("10.0.0.2/24"),
                 gateway: Some(Ipv4Address::new(10, 0, 0, 1)),
             })
         );
         assert_eq!(
             parse(Some("10.0.0.2/8"), None),
-            Ok(Config::Static {
+            Ok(Ipv4Config::Static {
                 address: cidr("10.0.0.2/8"),
                 gateway: None,
             })
         );
-        assert_eq!(parse(Some("dhcp"), None), dhcp(Ok(Config::Dhcp)));
+        assert_eq!(parse(Some("dhcp"), None), dhcp(Ok(Ipv4Config::Dhcp)));
         // /31 and /32 have no network or broadcast address.
         assert!(parse(Some("10.0.0.0/31"), Some("10.0.0.1")).is_ok());
         assert!(parse(Some("10.0.0.7/32"), None).is_ok());
@@ -323,17 +590,17 @@ mod tests {
 
     #[test]
     fn defaults_apply_without_ip() {
-        assert_eq!(parse(None, None), Ok(DEFAULT));
+        assert_eq!(parse(None, None), Ok(DEFAULT_V4));
         assert_eq!(
             parse(None, Some("192.168.1.254")),
-            Ok(Config::Static {
+            Ok(Ipv4Config::Static {
                 address: cidr("192.168.1.10/24"),
                 gateway: Some(Ipv4Address::new(192, 168, 1, 254)),
             })
         );
-        let dhcp_default = Config::from_lookup(|_| None, Config::Dhcp);
-        assert_eq!(dhcp_default, dhcp(Ok(Config::Dhcp)));
-        let gw_only = Config::from_lookup(|key| (key == "gw").then_some("10.0.0.1"), Config::Dhcp);
+        let dhcp_default = Config::from_lookup(|_| None, Config::AUTO).map(|c| c.ipv4);
+        assert_eq!(dhcp_default, dhcp(Ok(Ipv4Config::Dhcp)));
+        let gw_only = Config::from_lookup(|key| (key == "gw").then_some("10.0.0.1"), Config::AUTO);
         assert_eq!(gw_only, dhcp(Err(Error::GatewayWithDhcp)));
     }
 
@@ -439,7 +706,7 @@ mod tests {
 
     /// What asking for DHCP gives: `with_dhcp` when the client is built in (feature `dhcp`),
     /// else the error saying it is not.
-    fn dhcp(with_dhcp: Result<Config, Error>) -> Result<Config, Error> {
+    fn dhcp<T>(with_dhcp: Result<T, Error>) -> Result<T, Error> {
         if cfg!(feature = "dhcp") {
             with_dhcp
         } else {
@@ -448,14 +715,211 @@ mod tests {
     }
 
     #[test]
-    fn display_and_new_static() {
-        assert_eq!(Config::Dhcp.to_string(), "dhcp");
-        assert_eq!(DEFAULT.to_string(), "192.168.1.10/24 via 192.168.1.1");
-        let no_gw = Config::new_static(cidr("10.1.2.3/16"), None).unwrap();
-        assert_eq!(no_gw.to_string(), "10.1.2.3/16 (no gateway)");
-        assert!(Config::new_static(cidr("10.1.0.0/16"), None).is_err());
-        assert!(
-            Config::new_static(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1))).is_err()
+    fn display_and_check() {
+        assert_eq!(Ipv4Config::Dhcp.to_string(), "dhcp");
+        assert_eq!(Config::AUTO.to_string(), "dhcp, IPv6 auto");
+        assert_eq!(DEFAULT_V4.to_string(), "192.168.1.10/24 via 192.168.1.1");
+        let no_gw = Config::ipv4(cidr("10.1.2.3/16"), None);
+        assert_eq!(no_gw.check().unwrap().to_string(), "10.1.2.3/16 (no gateway), IPv6 auto");
+        assert!(Config::ipv4(cidr("10.1.0.0/16"), None).check().is_err());
+        let outside = Config::ipv4(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1)));
+        assert!(outside.check().is_err());
+        let v6 = Config {
+            ipv4: Ipv4Config::Off,
+            ipv6: Ipv6Config::Static {
+                address: cidr6("2001:db8::2/64"),
+                gateway: Some("fe80::1".parse().unwrap()),
+            },
+        };
+        assert_eq!(v6.check().unwrap().to_string(), "2001:db8::2/64 via fe80::1");
+        let link_local = Ipv6Config::Static {
+            address: cidr6("fe80::2/64"),
+            gateway: None,
+        };
+        let bad = Config { ipv6: link_local, ..v6 };
+        assert!(matches!(bad.check(), Err(Error::UnusableAddress6(_))));
+        let none = Config {
+            ipv4: Ipv4Config::Off,
+            ipv6: Ipv6Config::Off,
+        };
+        assert_eq!(none.check(), Err(Error::NoAddress));
+    }
+
+    fn cidr6(text: &str) -> Ipv6Cidr {
+        let (a, p) = text.split_once('/').unwrap();
+        Ipv6Cidr::new(a.parse().unwrap(), p.parse().unwrap())
+    }
+
+    /// `ip6=IP6 gw6=GW6` (and `ip=IP`) over [`DEFAULT`].
+    fn parse6(ip: Option<&str>, ip6: Option<&str>, gw6: Option<&str>) -> Result<Config, Error> {
+        Config::from_lookup(
+            |key| match key {
+                "ip" => ip,
+                "ip6" => ip6,
+                "gw6" => gw6,
+                _ => None,
+            },
+            DEFAULT,
+        )
+    }
+
+    #[test]
+    fn ipv6_words() {
+        let fe80_1: Ipv6Address = "fe80::1".parse().unwrap();
+        // ip6= alone: IPv6 only.
+        assert_eq!(
+            parse6(None, Some("2001:db8::53/64"), Some("fe80::1")),
+            Ok(Config {
+                ipv4: Ipv4Config::Off,
+                ipv6: Ipv6Config::Static {
+                    address: cidr6("2001:db8::53/64"),
+                    gateway: Some(fe80_1),
+                },
+            })
         );
+        // Both: dual-stack; a router on the prefix is fine too.
+        let both = parse6(Some("10.0.0.2/24"), Some("fd00:1::2/48"), Some("fd00:1::1")).unwrap();
+        assert_eq!(both.to_string(), "10.0.0.2/24 (no gateway), fd00:1::2/48 via fd00:1::1");
+        // ip= alone keeps the default's IPv6 (SLAAC here); nothing keeps both defaults.
+        assert_eq!(parse6(Some("10.0.0.2/24"), None, None).unwrap().ipv6, Ipv6Config::Auto);
+        assert_eq!(parse6(None, None, None), Ok(DEFAULT));
+        assert_eq!(parse6(None, Some("auto"), None).unwrap().ipv6, Ipv6Config::Auto);
+        assert_eq!(parse6(None, Some("auto"), None).unwrap().ipv4, Ipv4Config::Off);
+        assert_eq!(parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6, Ipv6Config::Off);
+        assert_eq!(parse6(Some("off"), None, None).unwrap().ipv4, Ipv4Config::Off);
+        assert_eq!(parse6(Some("off"), Some("off"), None), Err(Error::NoAddress));
+        // A /128 and a /127 have no subnet-router anycast address to avoid.
+        assert!(parse6(None, Some("2001:db8::/128"), None).is_ok());
+        assert!(parse6(None, Some("2001:db8::/127"), None).is_ok());
+        // An embedded IPv4 tail is an ordinary way to write an address.
+        assert!(parse6(None, Some("64:ff9b::192.0.2.1/96"), None).is_ok());
+    }
+
+    #[test]
+    fn bad_ipv6_words() {
+        let bad = |ip6: &str| parse6(None, Some(ip6), None).unwrap_err();
+        assert_eq!(bad("2001:db8::53"), Error::MissingPrefix6("2001:db8::53".into()));
+        assert_eq!(bad("AUTO"), Error::InvalidAddress6("AUTO".into()));
+        assert_eq!(bad(""), Error::InvalidAddress6("".into()));
+        assert_eq!(bad("2001:db8::g/64"), Error::InvalidAddress6("2001:db8::g/64".into()));
+        assert_eq!(bad("fe80::1%eth0/64"), Error::InvalidAddress6("fe80::1%eth0/64".into()));
+        for prefix in ["0", "129", "064", "+64", "", "64/1", "1000"] {
+            let text = std::format!("2001:db8::1/{prefix}");
+            assert_eq!(bad(&text), Error::InvalidPrefix6(text.clone()), "{text}");
+        }
+        for unusable in [
+            "::/64",
+            "::1/128",
+            "ff02::1/64",
+            "fe80::2/64",
+            "febf::2/64",
+            "::ffff:10.0.0.1/96",
+            "2001:db8::/64",
+            "2001:db8:0:1::/64",
+        ] {
+            assert_eq!(bad(unusable), Error::UnusableAddress6(cidr6(unusable)), "{unusable}");
+        }
+        let bad_gw = |gw6: &str| parse6(None, Some("2001:db8::53/64"), Some(gw6)).unwrap_err();
+        assert_eq!(bad_gw("router"), Error::InvalidGateway6("router".into()));
+        assert_eq!(bad_gw("fe80::1/64"), Error::InvalidGateway6("fe80::1/64".into()));
+        for off_link in ["2001:db9::1", "2001:db8::53", "ff02::2", "::", "::1"] {
+            assert_eq!(
+                bad_gw(off_link),
+                Error::GatewayOffLink6 {
+                    gateway: off_link.parse().unwrap(),
+                    address: cidr6("2001:db8::53/64"),
+                },
+                "{off_link}"
+            );
+        }
+        assert_eq!(parse6(None, Some("auto"), Some("fe80::1")), Err(Error::GatewayWithAuto));
+        assert_eq!(
+            parse6(Some("10.0.0.2/24"), Some("off"), Some("fe80::1")),
+            Err(Error::GatewayWithoutAddress("gw6"))
+        );
+        // gw= in an IPv6-only configuration.
+        let v6_only_gw = Config::from_lookup(
+            |key| match key {
+                "ip6" => Some("auto"),
+                "gw" => Some("10.0.0.1"),
+                _ => None,
+            },
+            DEFAULT,
+        );
+        assert_eq!(v6_only_gw, Err(Error::GatewayWithoutAddress("gw")));
+        // Long junk is quoted back shortened.
+        match bad(&"x".repeat(500)) {
+            Error::InvalidAddress6(quoted) => assert_eq!(quoted.len(), MAX_QUOTED),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn ipv6_messages_name_the_word() {
+        let message = |ip6, gw6| parse6(None, Some(ip6), gw6).unwrap_err().to_string();
+        assert_eq!(
+            message("fd00::2", None),
+            "ip6=fd00::2 has no prefix length: write ip6=fd00::2/PREFIX (e.g. ip6=fd00::2/64) or ip6=auto"
+        );
+        assert!(message("x", None).contains("ip6=ADDRESS/PREFIX"));
+        assert!(message("fd00::2/200", None).contains("from 1 to 128"));
+        assert!(message("fe80::2/64", None).contains("link-local"));
+        assert!(message("fd00::2/64", Some("fd01::1")).starts_with("gw6=fd01::1 cannot be"));
+        assert!(message("auto", Some("fe80::1")).contains("router advertisements"));
+        let off = Config::from_lookup(|k| (k == "ip" || k == "ip6").then_some("off"), DEFAULT);
+        assert!(off.unwrap_err().to_string().contains("without an address"));
+    }
+
+    #[test]
+    fn ipv6_addresses_parse_as_core_parses_them() {
+        use core::str::FromStr;
+        use std::string::String;
+        use std::vec::Vec;
+        let mut cases: Vec<String> = [
+            "", ":", "::", ":::", "::1", "1::", "1::2", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::7:8",
+            "1::2::3", "1:::2", ":1::2", "1::2:", "12345::", "fffff::", "FFFF::", "fFfF::aBcD",
+            "0:0:0:0:0:0:0:0", "00000::", "0000::", "::ffff:1.2.3.4", "::1.2.3.4", "1.2.3.4::",
+            "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:1.2.3.4", "::1.2.3",
+            "::1.2.3.4.5", "::01.2.3.4", "::1.2.3.4:1", "fe80::1%eth0", "+1::", "-1::",
+            " ::1", "::1 ", "::g", "1::2/64", "[::1]", "::١", "2001:db8::192.0.2.33",
+            "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Every string over a small alphabet up to length 6.
+        let alphabet = ['0', '1', 'f', ':', '.', 'g'];
+        let mut level = std::vec![String::new()];
+        for _ in 0..6 {
+            let mut next = Vec::new();
+            for prefix in &level {
+                for c in alphabet {
+                    let mut s = prefix.clone();
+                    s.push(c);
+                    next.push(s);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            level = next;
+        }
+        // Group counts around eight, with and without `::` and an IPv4 tail.
+        for groups in 0..10 {
+            let words: Vec<&str> = ["a", "bc", "def0", "1"].iter().cycle().take(groups).copied().collect();
+            let plain = words.join(":");
+            cases.push(plain.clone());
+            cases.push(std::format!("{plain}::"));
+            cases.push(std::format!("::{plain}"));
+            cases.push(std::format!("{plain}:1.2.3.4"));
+            cases.push(std::format!("::{plain}:1.2.3.4"));
+            for split in 0..groups {
+                let (a, b) = words.split_at(split);
+                cases.push(std::format!("{}::{}", a.join(":"), b.join(":")));
+                cases.push(std::format!("{}::{}:9.8.7.6", a.join(":"), b.join(":")));
+            }
+        }
+        for case in &cases {
+            assert_eq!(parse_ipv6(case), Ipv6Address::from_str(case).ok(), "{case:?}");
+        }
     }
 }

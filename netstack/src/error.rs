@@ -4,7 +4,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use smoltcp::wire::{IpEndpoint, Ipv4Address, Ipv4Cidr};
+use smoltcp::wire::{IpEndpoint, Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
 
 /// Why a configuration was refused or a socket operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +29,31 @@ pub enum Error {
     },
     /// `gw=` was given with `ip=dhcp` (DHCP provides the gateway).
     GatewayWithDhcp,
+    /// `ip6=` is neither `auto`, `off` nor `ADDRESS/PREFIX` with an IPv6 address.
+    InvalidAddress6(String),
+    /// `ip6=` has an IPv6 address but no `/PREFIX`.
+    MissingPrefix6(String),
+    /// The `/PREFIX` of `ip6=` is not a number from 1 to 128.
+    InvalidPrefix6(String),
+    /// `ip6=` names an address the interface may not take: unspecified, loopback, multicast,
+    /// link-local, IPv4-mapped, or its prefix's subnet-router anycast address.
+    UnusableAddress6(Ipv6Cidr),
+    /// `gw6=` is not an IPv6 address.
+    InvalidGateway6(String),
+    /// `gw6=` is neither link-local nor on the prefix of `ip6=`, or not a unicast address, or
+    /// the address itself.
+    GatewayOffLink6 {
+        /// The router asked for.
+        gateway: Ipv6Address,
+        /// The interface address and prefix.
+        address: Ipv6Cidr,
+    },
+    /// `gw6=` was given with `ip6=auto` (router advertisements provide the router).
+    GatewayWithAuto,
+    /// A gateway (`gw=` or `gw6=`, named) was given for a family that is off.
+    GatewayWithoutAddress(&'static str),
+    /// Both families are off (`ip=off ip6=off`): the interface would have no address.
+    NoAddress,
     /// DHCP was asked for (`ip=dhcp`, or no `ip=` where DHCP is the default) but the image was
     /// built without the netstack feature `dhcp`.
     DhcpNotBuilt,
@@ -107,6 +132,55 @@ impl fmt::Display for Error {
                 "gw= cannot be combined with ip=dhcp: DHCP provides the gateway; remove gw= or give \
                  a static ip=ADDRESS/PREFIX"
             ),
+            Error::InvalidAddress6(value) => write!(
+                f,
+                "ip6={value} is not understood: write ip6=ADDRESS/PREFIX (e.g. \
+                 ip6=2001:db8::53/64), ip6=auto or ip6=off"
+            ),
+            Error::MissingPrefix6(value) => write!(
+                f,
+                "ip6={value} has no prefix length: write ip6={value}/PREFIX (e.g. ip6={value}/64) \
+                 or ip6=auto"
+            ),
+            Error::InvalidPrefix6(value) => write!(
+                f,
+                "ip6={value} has a bad prefix length: it must be a number from 1 to 128 (e.g. /64)"
+            ),
+            Error::UnusableAddress6(cidr) => write!(
+                f,
+                "ip6={cidr} is not an address the interface can take (it is unspecified, \
+                 loopback, multicast, link-local, IPv4-mapped or its prefix's subnet-router \
+                 anycast address): choose a global or unique-local host address"
+            ),
+            Error::InvalidGateway6(value) => write!(
+                f,
+                "gw6={value} is not an IPv6 address: write gw6=ADDRESS (e.g. gw6=fe80::1) or leave \
+                 it out"
+            ),
+            Error::GatewayOffLink6 { gateway, address } => write!(
+                f,
+                "gw6={gateway} cannot be the router for ip6={address}: it must be another unicast \
+                 address, link-local (fe80::/10) or on the prefix of ip6="
+            ),
+            Error::GatewayWithAuto => write!(
+                f,
+                "gw6= cannot be combined with ip6=auto: router advertisements provide the router; \
+                 remove gw6= or give a static ip6=ADDRESS/PREFIX"
+            ),
+            Error::GatewayWithoutAddress(word) => {
+                let (family, address) = match *word {
+                    "gw" => ("IPv4 is off (ip=off, or ip6= without ip=)", "ip"),
+                    _ => ("IPv6 is off (ip6=off)", "ip6"),
+                };
+                write!(
+                    f,
+                    "{word}= is given but {family}: remove {word}= or give {address}=ADDRESS/PREFIX"
+                )
+            }
+            Error::NoAddress => write!(
+                f,
+                "ip=off and ip6=off leave the interface without an address: turn one of them on"
+            ),
             Error::DhcpNotBuilt => write!(
                 f,
                 "this image was built without DHCP: give a static address with ip=ADDRESS/PREFIX \
@@ -130,8 +204,8 @@ impl fmt::Display for Error {
             Error::ZeroBacklog => write!(f, "a TCP listener needs a backlog of at least 1"),
             Error::Unreachable(endpoint) => write!(
                 f,
-                "{endpoint} is not reachable: the interface has no address yet (DHCP not done?) or \
-                 no route to it (set gw=)"
+                "{endpoint} is not reachable: the interface has no address of its family yet \
+                 (DHCP or SLAAC not done?) or no route to it (set gw= or gw6=)"
             ),
             Error::DatagramTooLarge { len, largest } => write!(
                 f,

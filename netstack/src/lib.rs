@@ -19,7 +19,7 @@
 //! An app in short (the runtime supplies `device` and `machine`):
 //!
 //! ```ignore
-//! let stack = Stack::new(device, Config::Dhcp, machine);
+//! let stack = Stack::new(device, Config::AUTO, machine);
 //! let executor = Executor::new();
 //! let spawner = executor.spawner();
 //! executor.block_on(&stack, machine, async {
@@ -59,16 +59,18 @@ pub mod udp;
 #[cfg(feature = "std")]
 pub mod hosted;
 
-pub use config::Config;
+pub use config::{Config, Ipv4Config, Ipv6Config};
 pub use device::{DeviceStats, NetDevice};
 pub use error::Error;
 pub use executor::{Executor, Machine, Spawner};
-pub use stack::{SocketBuffers, Stack, StackStats};
+pub use stack::{Addresses, SocketBuffers, Stack, StackStats};
 pub use stream::{Acceptor, Connection, Plain};
 pub use tcp::{TcpListener, TcpStream};
 pub use udp::UdpSocket;
 
 /// The smoltcp address types the API uses, re-exported so apps need not depend on smoltcp.
 pub mod wire {
-    pub use smoltcp::wire::{IpAddress, IpEndpoint, Ipv4Address, Ipv4Cidr};
+    pub use smoltcp::wire::{
+        IpAddress, IpCidr, IpEndpoint, Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr,
+    };
 }

@@ -21,6 +21,8 @@ pub(crate) struct Adapter {
     pub(crate) device: Box<dyn NetDevice>,
     rx_buffer: Vec<u8>,
     tx_buffer: Vec<u8>,
+    /// A frame the stack itself hands to smoltcp before the device's next one.
+    injected: Option<&'static [u8]>,
 }
 
 impl Adapter {
@@ -30,7 +32,13 @@ impl Adapter {
             device,
             rx_buffer: vec![0; max],
             tx_buffer: vec![0; max],
+            injected: None,
         }
+    }
+
+    /// Makes `frame` the next frame smoltcp receives, as if the device had delivered it.
+    pub(crate) fn inject(&mut self, frame: &'static [u8]) {
+        self.injected = Some(frame);
     }
 }
 
@@ -39,10 +47,15 @@ impl phy::Device for Adapter {
     type TxToken<'a> = TxToken<'a>;
 
     fn receive(&mut self, _timestamp: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
-        let len = self.device.receive(&mut self.rx_buffer)?;
-        // A driver that claims more than it could have copied is buggy; drop the frame rather
-        // than panic on the slice.
-        let frame = self.rx_buffer.get(..len)?;
+        let frame = match self.injected.take() {
+            Some(frame) => frame,
+            None => {
+                let len = self.device.receive(&mut self.rx_buffer)?;
+                // A driver that claims more than it could have copied is buggy; drop the frame
+                // rather than panic on the slice.
+                self.rx_buffer.get(..len)?
+            }
+        };
         Some((
             RxToken { frame },
             TxToken {

@@ -1,5 +1,5 @@
 //! The [`Stack`]: one interface (smoltcp `Interface`), its sockets, its device, its address
-//! configuration (static or DHCPv4) and its timers.
+//! configuration (IPv4 static or DHCPv4, IPv6 static or SLAAC, each or both) and its timers.
 //!
 //! The stack is passive: [`Stack::poll`] is called with the time since boot (by the
 //! [`executor`](crate::executor), or by hand), moves frames between the device and the
@@ -30,8 +30,12 @@ use smoltcp::iface::{self, Interface, SocketHandle, SocketSet};
 #[cfg(feature = "dhcp")]
 use smoltcp::socket::dhcpv4;
 use smoltcp::socket::tcp;
-use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv4Cidr};
+use smoltcp::wire::{
+    EthernetAddress, HardwareAddress, IpAddress, IpCidr, Ipv4Address, Ipv4Cidr, Ipv6Address,
+    Ipv6Cidr,
+};
 
+use crate::config::{Ipv4Config, Ipv6Config};
 use crate::phy::Adapter;
 use crate::time::{instant, since_boot};
 use crate::{Config, DeviceStats, Error, Machine, NetDevice};
@@ -81,6 +85,10 @@ pub struct StackStats {
     pub dhcp_leases: u64,
     /// DHCP leases lost (expired without renewal).
     pub dhcp_losses: u64,
+    /// IPv6 addresses taken from router advertisements (SLAAC).
+    pub slaac_addresses: u64,
+    /// SLAAC addresses dropped when their lifetime ended.
+    pub slaac_expired: u64,
     /// smoltcp sockets in use (listeners count one per backlog slot).
     pub sockets: usize,
     /// Closed TCP streams still finishing their connection.
@@ -104,6 +112,12 @@ pub(crate) struct Inner {
     #[cfg(feature = "dhcp")]
     dhcp: Option<SocketHandle>,
     dns_servers: Vec<Ipv4Address>,
+    /// When SLAAC's router discovery has run its course (see [`QUIET_ADVERTISEMENT`]), until
+    /// the stack has dealt with smoltcp's stale deadline.
+    slaac_discovery_end: Option<Duration>,
+    /// The SLAAC addresses at the last poll (to log and count what router advertisements
+    /// change).
+    slaac: Vec<Ipv6Cidr>,
     /// The time of the last poll (or of creation).
     pub(crate) now: Duration,
     pub(crate) buffers: SocketBuffers,
@@ -124,8 +138,8 @@ pub(crate) struct Inner {
 impl Stack {
     /// A stack over `device`, configured statically or by DHCP, with default socket buffers.
     ///
-    /// Fails if the device's MAC address is not a unicast address, or a static configuration
-    /// fails the checks of [`Config::new_static`].
+    /// Fails if the device's MAC address is not a unicast address, or the configuration fails
+    /// the checks of [`Config::check`].
     pub fn new(
         device: Box<dyn NetDevice>,
         config: Config,
@@ -145,30 +159,34 @@ impl Stack {
         if !mac.is_unicast() {
             return Err(Error::InvalidMac(mac.0));
         }
-        // A `Config::Static` built by hand has not been through the parser's checks (and
+        // A configuration built by hand has not been through the parser's checks (and
         // smoltcp panics on a non-unicast address).
-        if let Config::Static { address, gateway } = config {
-            Config::new_static(address, gateway)?;
-        }
+        let config = config.check()?;
         let now = machine.now();
         let mut device = Adapter::new(device);
         let mut iface_config = iface::Config::new(HardwareAddress::Ethernet(mac));
         iface_config.random_seed = machine.random_u64();
+        // Router solicitations at start, then addresses and routes from advertisements.
+        iface_config.slaac = config.ipv6 == Ipv6Config::Auto;
         let mut iface = Interface::new(iface_config, &mut device, instant(now));
         #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
         let mut sockets = SocketSet::new(Vec::new());
         #[cfg(feature = "dhcp")]
         let mut dhcp = None;
-        match config {
-            Config::Static { address, gateway } => {
+        match config.ipv4 {
+            Ipv4Config::Static { address, gateway } => {
                 set_address(&mut iface, Some(address), gateway);
             }
             #[cfg(feature = "dhcp")]
-            Config::Dhcp => {
+            Ipv4Config::Dhcp => {
                 dhcp = Some(sockets.add(dhcpv4::Socket::new()));
             }
             #[cfg(not(feature = "dhcp"))]
-            Config::Dhcp => return Err(Error::DhcpNotBuilt),
+            Ipv4Config::Dhcp => return Err(Error::DhcpNotBuilt),
+            Ipv4Config::Off => {}
+        }
+        if config.ipv6 != Ipv6Config::Off {
+            set_ipv6(&mut iface, mac, config.ipv6);
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
         let port_state = (machine.random_u64() as u32) | 1;
@@ -182,6 +200,9 @@ impl Stack {
                 #[cfg(feature = "dhcp")]
                 dhcp,
                 dns_servers: Vec::new(),
+                slaac: Vec::new(),
+                slaac_discovery_end: (config.ipv6 == Ipv6Config::Auto)
+                    .then(|| now.saturating_add(SLAAC_DISCOVERY)),
                 now,
                 buffers,
                 udp_ports: Vec::new(),
@@ -210,20 +231,23 @@ impl Stack {
             inner
                 .iface
                 .poll(timestamp, &mut inner.device, &mut inner.sockets);
+            inner.end_slaac_discovery(now);
             inner.device.device.flush();
             #[cfg(feature = "dhcp")]
             inner.poll_dhcp(&mut wake);
+            if inner.config.ipv6 == Ipv6Config::Auto {
+                inner.poll_slaac(&mut wake);
+            }
             inner.reap_lingering(now);
             let timers = inner.expire_timers(now, &mut wake);
             let stack = inner
                 .iface
                 .poll_at(timestamp, &inner.sockets)
                 .map(since_boot);
+            // A lingering socket is aborted at its deadline even if nothing else wakes us.
+            let linger = inner.lingering.iter().map(|&(_, abort_at)| abort_at).min();
             inner.stats.polls += 1;
-            match (timers, stack) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            }
+            [timers, stack, linger].into_iter().flatten().min()
         };
         // Wake outside the borrow: a waker is foreign code.
         for waker in wake {
@@ -246,19 +270,40 @@ impl Stack {
             .iter()
             .find_map(|cidr| match cidr {
                 IpCidr::Ipv4(cidr) => Some(*cidr),
-                // Only if another crate turns on smoltcp's IPv6.
-                #[allow(unreachable_patterns)]
                 _ => None,
             })
     }
 
-    /// The default gateway, if there is one.
+    /// The interface's IPv6 addresses: link-local first, then static or SLAAC ones.
+    pub fn ipv6_cidrs(&self) -> Vec<Ipv6Cidr> {
+        let inner = self.inner.borrow();
+        inner
+            .iface
+            .ip_addrs()
+            .iter()
+            .filter_map(|cidr| match cidr {
+                IpCidr::Ipv6(cidr) => Some(*cidr),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The default IPv4 gateway, if there is one.
     pub fn gateway(&self) -> Option<Ipv4Address> {
         let inner = self.inner.borrow();
         let route = inner.iface.routes().get_default_ipv4_route()?;
         match route.via_router {
             IpAddress::Ipv4(router) => Some(router),
-            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// The default IPv6 router, if there is one (static, or from router advertisements).
+    pub fn gateway6(&self) -> Option<Ipv6Address> {
+        let inner = self.inner.borrow();
+        let route = inner.iface.routes().get_default_ipv6_route()?;
+        match route.via_router {
+            IpAddress::Ipv6(router) => Some(router),
             _ => None,
         }
     }
@@ -273,18 +318,20 @@ impl Stack {
         self.inner.borrow().device.device.mac_address()
     }
 
-    /// Waits until the interface has an IPv4 address (at once with a static configuration;
-    /// with DHCP, when the first lease arrives) and returns it.
-    pub async fn wait_configured(&self) -> Ipv4Cidr {
-        core::future::poll_fn(|cx| match self.ipv4_cidr() {
-            Some(cidr) => Poll::Ready(cidr),
-            None => {
-                let mut inner = self.inner.borrow_mut();
-                if !inner.config_waiters.iter().any(|w| w.will_wake(cx.waker())) {
-                    inner.config_waiters.push(cx.waker().clone());
-                }
-                Poll::Pending
+    /// Waits until the interface has an address other hosts can reach beyond the link (at
+    /// once with a static configuration; with DHCP or SLAAC, when the first lease or
+    /// advertisement arrives) and returns its addresses.
+    pub async fn wait_configured(&self) -> Addresses {
+        core::future::poll_fn(|cx| {
+            let addresses = Addresses(self.inner.borrow().iface.ip_addrs().to_vec());
+            if addresses.reachable().next().is_some() {
+                return Poll::Ready(addresses);
             }
+            let mut inner = self.inner.borrow_mut();
+            if !inner.config_waiters.iter().any(|w| w.will_wake(cx.waker())) {
+                inner.config_waiters.push(cx.waker().clone());
+            }
+            Poll::Pending
         })
         .await
     }
@@ -363,24 +410,137 @@ impl fmt::Debug for Stack {
     }
 }
 
-/// Replaces the interface address and default route.
+/// The interface's addresses, shown as a comma-separated list without the link-local ones
+/// (e.g. `10.0.0.2/24, 2001:db8::2/64`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Addresses(Vec<IpCidr>);
+
+impl Addresses {
+    /// Every address, link-local ones included.
+    pub fn all(&self) -> &[IpCidr] {
+        &self.0
+    }
+
+    /// The addresses hosts beyond the link can reach (all but IPv6 link-local ones).
+    pub fn reachable(&self) -> impl Iterator<Item = &IpCidr> {
+        self.0
+            .iter()
+            .filter(|cidr| !matches!(cidr, IpCidr::Ipv6(v6) if v6.address().is_unicast_link_local()))
+    }
+}
+
+impl fmt::Display for Addresses {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, cidr) in self.reachable().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{cidr}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Replaces the interface's IPv4 address and default route (IPv6 addresses stay).
 fn set_address(iface: &mut Interface, address: Option<Ipv4Cidr>, gateway: Option<Ipv4Address>) {
     iface.update_ip_addrs(|addrs| {
-        addrs.clear();
+        addrs.retain(|cidr| !matches!(cidr, IpCidr::Ipv4(_)));
         if let Some(address) = address {
-            // Room for IFACE_MAX_ADDR_COUNT (2) addresses; we hold one.
+            // Room for IFACE_MAX_ADDR_COUNT (3) addresses: this, link-local and one IPv6.
             let _ = addrs.push(IpCidr::Ipv4(address));
         }
     });
     let routes = iface.routes_mut();
     routes.remove_default_ipv4_route();
     if let Some(gateway) = gateway {
-        // The route table holds IFACE_MAX_ROUTE_COUNT (2) routes; this is the only one.
+        // The route table holds IFACE_MAX_ROUTE_COUNT (3) routes: this, an IPv6 one and a
+        // second advertising router's.
         let _ = routes.add_default_ipv4_route(gateway);
     }
 }
 
+/// The link-local prefix, fe80::/64.
+const LINK_LOCAL: Ipv6Cidr = Ipv6Cidr::new(Ipv6Address::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 64);
+
+/// Gives the interface its link-local address (from the MAC: modified EUI-64, RFC 4291
+/// appendix A) and, with a static configuration, its address and default router.
+fn set_ipv6(iface: &mut Interface, mac: EthernetAddress, config: Ipv6Config) {
+    let link_local = Ipv6Cidr::from_link_prefix(&LINK_LOCAL, HardwareAddress::Ethernet(mac));
+    iface.update_ip_addrs(|addrs| {
+        if let Some(link_local) = link_local {
+            let _ = addrs.push(IpCidr::Ipv6(link_local));
+        }
+        if let Ipv6Config::Static { address, .. } = config {
+            let _ = addrs.push(IpCidr::Ipv6(address));
+        }
+    });
+    if let Ipv6Config::Static {
+        gateway: Some(gateway),
+        ..
+    } = config
+    {
+        let _ = iface.routes_mut().add_default_ipv6_route(gateway);
+    }
+}
+
+/// How long smoltcp's router discovery lasts: three solicitations four seconds apart
+/// (RFC 4861 section 10, `MAX_RTR_SOLICITATIONS` and `RTR_SOLICITATION_INTERVAL`), and the
+/// wait after the last.
+const SLAAC_DISCOVERY: Duration = Duration::from_secs(12);
+
+/// A router advertisement that changes nothing: router lifetime 0, no prefix, no options, from
+/// a link-local address no router has (fe80::ff:fe00:0, MAC 02:00:00:00:00:00) to all nodes.
+///
+/// smoltcp 0.14 stops soliciting after three router solicitations but stays in its discovery
+/// phase, and its `poll_at` then returns the spent retry time for ever: a deadline in the
+/// past, so a stack without a router would poll in a busy loop. Any router advertisement ends
+/// that phase (later ones, solicited or not, are still taken), so when discovery has run its
+/// course without one the stack hands smoltcp this one. (A test checks the frame with
+/// smoltcp's parser, checksum included.)
+#[rustfmt::skip]
+const QUIET_ADVERTISEMENT: [u8; 70] = [
+    // Ethernet: to 33:33:00:00:00:01 from 02:00:00:00:00:00, IPv6.
+    0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 0, 0x86, 0xdd,
+    // IPv6: payload 16 bytes, ICMPv6, hop limit 255, fe80::ff:fe00:0 -> ff02::1.
+    0x60, 0, 0, 0, 0, 16, 58, 255,
+    0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0,
+    0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    // ICMPv6 router advertisement: checksum, hop limit 0, no flags, lifetimes 0.
+    134, 0, 0x7d, 0x30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
 impl Inner {
+    /// See [`QUIET_ADVERTISEMENT`]: once discovery is over, if smoltcp's deadline is already
+    /// due right after a poll, ends its discovery phase (once; advertisements from real
+    /// routers keep working as before).
+    fn end_slaac_discovery(&mut self, now: Duration) {
+        let Some(end) = self.slaac_discovery_end else {
+            return;
+        };
+        if now < end {
+            return;
+        }
+        // A router answered (smoltcp left discovery), or the phase was left some other way:
+        // nothing to do, and no more checks.
+        let router = self.iface.routes().get_default_ipv6_route().is_some();
+        if router || !self.slaac.is_empty() || now > end.saturating_add(SLAAC_DISCOVERY) {
+            self.slaac_discovery_end = None;
+            return;
+        }
+        let timestamp = instant(now);
+        let stale = self
+            .iface
+            .poll_at(timestamp, &self.sockets)
+            .is_some_and(|at| at <= timestamp);
+        if stale {
+            log::debug!("SLAAC: no router answered; listening for router advertisements");
+            self.device.inject(&QUIET_ADVERTISEMENT);
+            self.iface
+                .poll(timestamp, &mut self.device, &mut self.sockets);
+            self.slaac_discovery_end = None;
+        }
+    }
+
     #[cfg(feature = "dhcp")]
     /// Applies DHCP events: a new or changed lease sets the address and default route, a lost
     /// lease removes them.
@@ -417,6 +577,35 @@ impl Inner {
                 self.stats.dhcp_losses += 1;
             }
         }
+    }
+
+    /// Logs and counts what router advertisements changed: SLAAC addresses taken or expired
+    /// (smoltcp applies them during the interface's poll). A new address wakes the tasks
+    /// waiting for one.
+    fn poll_slaac(&mut self, wake: &mut Vec<Waker>) {
+        let global = |cidr: &IpCidr| match cidr {
+            IpCidr::Ipv6(v6) if !v6.address().is_unicast_link_local() => Some(*v6),
+            _ => None,
+        };
+        let addrs = self.iface.ip_addrs();
+        let unchanged = addrs.iter().filter_map(global).count() == self.slaac.len()
+            && addrs.iter().filter_map(global).all(|v6| self.slaac.contains(&v6));
+        if unchanged {
+            return; // the usual case: no allocation per poll
+        }
+        let current: Vec<Ipv6Cidr> = addrs.iter().filter_map(global).collect();
+        for added in current.iter().filter(|c| !self.slaac.contains(c)) {
+            log::info!("SLAAC: address {added}");
+            self.stats.slaac_addresses += 1;
+        }
+        for gone in self.slaac.iter().filter(|c| !current.contains(c)) {
+            log::warn!("SLAAC: address {gone} expired");
+            self.stats.slaac_expired += 1;
+        }
+        if current.len() > self.slaac.len() {
+            wake.append(&mut self.config_waiters);
+        }
+        self.slaac = current;
     }
 
     /// Removes lingering TCP sockets whose connection has ended; aborts those past their time.
@@ -484,14 +673,25 @@ impl Inner {
         }
     }
 
-    /// Whether `address` is on a local subnet, or a default route exists (and the interface
-    /// has an address to send from).
+    /// Whether `address` is on a local subnet or link, or the interface has an address of its
+    /// family to send from and a default route (or it is a broadcast or multicast address).
     pub(crate) fn reachable(&self, address: &IpAddress) -> bool {
         let addrs = self.iface.ip_addrs();
         let on_link = addrs.iter().any(|cidr| cidr.contains_addr(address));
-        let broadcast = matches!(address, IpAddress::Ipv4(a) if a.is_broadcast());
-        let routed = self.iface.routes().get_default_ipv4_route().is_some();
-        on_link || (!addrs.is_empty() && (routed || broadcast))
+        let routes = self.iface.routes();
+        let (has_source, routed, flooded) = match address {
+            IpAddress::Ipv4(a) => (
+                addrs.iter().any(|c| matches!(c, IpCidr::Ipv4(_))),
+                routes.get_default_ipv4_route().is_some(),
+                a.is_broadcast() || a.is_multicast(),
+            ),
+            IpAddress::Ipv6(a) => (
+                addrs.iter().any(|c| matches!(c, IpCidr::Ipv6(_))),
+                routes.get_default_ipv6_route().is_some(),
+                a.is_multicast(),
+            ),
+        };
+        on_link || (has_source && (routed || flooded))
     }
 
     /// An ephemeral port (49152..=65535) no UDP socket is bound to.
@@ -604,13 +804,44 @@ mod tests {
 
     /// The interface answers ARP and ICMP echo requests by itself (no socket).
     #[test]
+    fn the_quiet_advertisement_is_a_valid_router_advertisement_that_says_nothing() {
+        use smoltcp::phy::ChecksumCapabilities;
+        use smoltcp::wire::{EthernetFrame, Icmpv6Packet, Icmpv6Repr, Ipv6Packet, NdiscRepr};
+        let frame = EthernetFrame::new_checked(&QUIET_ADVERTISEMENT[..]).unwrap();
+        assert_eq!(frame.ethertype(), EthernetProtocol::Ipv6);
+        let ip = Ipv6Packet::new_checked(frame.payload()).unwrap();
+        assert_eq!(ip.hop_limit(), 255);
+        assert!(ip.src_addr().is_unicast_link_local());
+        assert_eq!(ip.dst_addr(), Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1));
+        assert_eq!(usize::from(ip.payload_len()), ip.payload().len());
+        let icmp = Icmpv6Packet::new_checked(ip.payload()).unwrap();
+        let repr = Icmpv6Repr::parse(
+            &ip.src_addr(),
+            &ip.dst_addr(),
+            &icmp,
+            &ChecksumCapabilities::default(), // verifies the checksum
+        )
+        .unwrap();
+        match repr {
+            Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
+                router_lifetime,
+                prefix_info: None,
+                lladdr: None,
+                mtu: None,
+                ..
+            }) => assert_eq!(router_lifetime, smoltcp::time::Duration::ZERO),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn answers_arp_and_ping() {
         let wire = Wire::new();
         let machine = SimMachine::new(&wire, 3);
         let (mut peer, end) = wire.ends();
         let peer_mac = EthernetAddress(peer.mac_address());
         let our_mac = EthernetAddress(end.mac_address());
-        let config = Config::new_static(Ipv4Cidr::new(US, 24), None).unwrap();
+        let config = Config::ipv4(Ipv4Cidr::new(US, 24), None);
         let stack = Stack::new(Box::new(end), config, &machine).unwrap();
 
         let arp = ArpRepr::EthernetIpv4 {

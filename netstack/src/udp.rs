@@ -5,7 +5,8 @@
 //! there is room to queue one. Dropping the socket releases the smoltcp socket and the port.
 //!
 //! Datagrams larger than the IP MTU are not sent (IP fragmentation is not built in: 1472
-//! payload bytes at most on a 1500-byte MTU); received fragments are dropped.
+//! payload bytes at most over IPv4 on a 1500-byte MTU, 1452 over IPv6); received fragments are
+//! dropped.
 
 use alloc::vec;
 use core::fmt;
@@ -14,7 +15,7 @@ use core::task::Poll;
 
 use smoltcp::iface::SocketHandle;
 use smoltcp::socket::udp;
-use smoltcp::wire::IpEndpoint;
+use smoltcp::wire::{IpAddress, IpEndpoint};
 
 use crate::{Error, Stack};
 
@@ -98,7 +99,8 @@ impl UdpSocket {
     }
 
     /// Queues `datagram` for `to`, waiting while the send buffer is full. A datagram larger
-    /// than the MTU allows (1472 bytes on a 1500-byte MTU) or than the send buffer holds is
+    /// than the MTU allows (1472 bytes over IPv4 on a 1500-byte MTU, 1452 over IPv6) or than
+    /// the send buffer holds is
     /// refused with [`Error::DatagramTooLarge`].
     pub async fn send_to(&self, datagram: &[u8], to: IpEndpoint) -> Result<(), Error> {
         poll_fn(|cx| {
@@ -106,12 +108,16 @@ impl UdpSocket {
                 if !inner.reachable(&to.addr) {
                     return Poll::Ready(Err(Error::Unreachable(to)));
                 }
-                // Ethernet, IPv4 and UDP headers; no IP fragmentation.
+                // Ethernet, IP and UDP headers; no IP fragmentation.
+                let ip_header = match to.addr {
+                    IpAddress::Ipv4(_) => 20,
+                    IpAddress::Ipv6(_) => 40,
+                };
                 let mtu_payload = inner
                     .device
                     .device
                     .max_frame_len()
-                    .saturating_sub(14 + 20 + 8);
+                    .saturating_sub(14 + ip_header + 8);
                 let socket = inner.sockets.get_mut::<udp::Socket<'_>>(self.handle);
                 let largest = mtu_payload.min(socket.payload_send_capacity());
                 if datagram.len() > largest {

@@ -29,10 +29,7 @@ fn net() -> Net {
     let wire = Wire::new();
     let machine = SimMachine::new(&wire, 7);
     let (end_a, end_b) = wire.ends();
-    let config = |address| Config::Static {
-        address: Ipv4Cidr::new(address, 24),
-        gateway: None,
-    };
+    let config = |address| Config::ipv4(Ipv4Cidr::new(address, 24), None);
     let a = Stack::new(Box::new(end_a), config(A), &machine).unwrap();
     let b = Stack::new(Box::new(end_b), config(B), &machine).unwrap();
     Net {

@@ -133,7 +133,7 @@ mod kernel {
         log::info!("zones ({zones_from}): {}", names.join(", "));
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         log::info!("TLS identity ({identity_from}), RDRAND ok, TLS 1.3");
-        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
         super::serve(
             network,
             zones,
@@ -237,7 +237,7 @@ zones and the certificate compiled into the program are used.
             .map_err(|e| format!("the TLS identity: {e}"))?;
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
         let network =
-            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
+            xenolith_app::hosted::network(&net, Config::AUTO).map_err(|e| e.to_string())?;
         let options = dns::server::Options {
             port: dns_port,
             ..Default::default()

@@ -95,7 +95,7 @@ mod kernel {
             ),
         };
         log::info!("zones ({source}): {}", ZoneNames(&zones));
-        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
         super::serve(network, zones, dns::server::Options::default()).map_err(Error::Runtime)
     }
 }
@@ -169,7 +169,7 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
             .map_err(|e| e.to_string())?;
         let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
         let network =
-            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
+            xenolith_app::hosted::network(&net, Config::AUTO).map_err(|e| e.to_string())?;
         let options = dns::server::Options {
             port,
             ..Default::default()

@@ -132,10 +132,7 @@ mod tests {
 
     fn stacks(wire: &Wire, platform: &SimMachine) -> (Stack, Stack) {
         let (client_end, server_end) = wire.ends();
-        let config = |last| Config::Static {
-            address: Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, last), 24),
-            gateway: None,
-        };
+        let config = |last| Config::ipv4(Ipv4Cidr::new(Ipv4Address::new(10, 0, 0, last), 24), None);
         (
             Stack::new(Box::new(client_end), config(1), platform).unwrap(),
             Stack::new(Box::new(server_end), config(2), platform).unwrap(),

@@ -16,7 +16,7 @@ mod kernel {
     use xenolith_netstack::Config;
 
     pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), xenolith_app::Error> {
-        let network = xenolith_app::image::network(boot, Config::Dhcp)?;
+        let network = xenolith_app::image::network(boot, Config::AUTO)?;
         serve(network, echo::Options::default())
     }
 
@@ -92,7 +92,7 @@ example:
     pub(crate) fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         let args = parse(args)?;
         let network =
-            xenolith_app::hosted::network(&args.net, Config::Dhcp).map_err(|e| e.to_string())?;
+            xenolith_app::hosted::network(&args.net, Config::AUTO).map_err(|e| e.to_string())?;
         let options = echo::Options {
             port: args.port.unwrap_or(7),
             ..echo::Options::default()
@@ -115,7 +115,7 @@ example:
         fn options() {
             let parsed = args(&["--tap", "t1", "--ip", "10.77.0.2/24", "--port", "7007"]).unwrap();
             assert_eq!(parsed.port, Some(7007));
-            assert!(parsed.net.config(Config::Dhcp).is_ok());
+            assert!(parsed.net.config(Config::AUTO).is_ok());
             assert!(
                 args(&["--port", "0"])
                     .unwrap_err()

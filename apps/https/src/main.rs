@@ -126,7 +126,7 @@ mod kernel {
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         let site =
             https::compiled::Site::from_compiled(super::BUILTIN_SITE).map_err(Error::Builtin)?;
-        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
         super::serve(network, site, acceptor, options).map_err(Error::Runtime)
     }
 }
@@ -238,7 +238,7 @@ CAP_NET_ADMIN is needed).
         };
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
         let network =
-            xenolith_app::hosted::network(&net, Config::Dhcp).map_err(|e| e.to_string())?;
+            xenolith_app::hosted::network(&net, Config::AUTO).map_err(|e| e.to_string())?;
         super::serve(network, site, acceptor, options).map_err(|e| e.to_string())
     }
 }

@@ -208,7 +208,7 @@ pub async fn serve<A: Acceptor + 'static>(
         "serving {} files ({} bytes) on {} port {} and port {} ({}), up to {} connections",
         site.files().len(),
         site.total_bytes(),
-        address.address(),
+        address,
         options.https_port,
         options.http_port,
         options.http.name(),

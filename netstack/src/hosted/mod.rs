@@ -223,6 +223,8 @@ pub struct NetOptions {
     tap: Option<String>,
     ip: Option<String>,
     gw: Option<String>,
+    ip6: Option<String>,
+    gw6: Option<String>,
     /// `--verbose` / `-v`: debug logging.
     pub verbose: bool,
 }
@@ -233,6 +235,9 @@ pub const NET_USAGE: &str = "\
   --ip ADDR/PREFIX     static address, e.g. --ip 10.77.0.2/24
   --gw ADDR            default gateway on that subnet
   --dhcp               address from DHCP (where the app's default is not a static one)
+  --ip6 ADDR/PREFIX    static IPv6 address, e.g. --ip6 fd00:77::2/64; `auto` (SLAAC, the
+                       default) or `off`; --ip6 without --ip runs IPv6 only
+  --gw6 ADDR           default IPv6 router (link-local, or on that prefix)
   --verbose            debug logging";
 
 impl NetOptions {
@@ -251,6 +256,8 @@ impl NetOptions {
             "--tap" => self.tap = Some(value("--tap")?),
             "--ip" => self.ip = Some(value("--ip")?),
             "--gw" => self.gw = Some(value("--gw")?),
+            "--ip6" => self.ip6 = Some(value("--ip6")?),
+            "--gw6" => self.gw6 = Some(value("--gw6")?),
             "--dhcp" => self.ip = Some("dhcp".into()),
             "--verbose" | "-v" => self.verbose = true,
             _ => return Ok(false),
@@ -264,14 +271,23 @@ impl NetOptions {
             |key| match key {
                 "ip" => self.ip.as_deref(),
                 "gw" => self.gw.as_deref(),
+                "ip6" => self.ip6.as_deref(),
+                "gw6" => self.gw6.as_deref(),
                 _ => None,
             },
             default,
         )
         .map_err(|e| {
-            e.to_string()
-                .replacen("ip=", "--ip ", 1)
-                .replacen("gw=", "--gw ", 1)
+            let mut text = e.to_string();
+            for (word, option) in [
+                ("ip=", "--ip "),
+                ("gw=", "--gw "),
+                ("ip6=", "--ip6 "),
+                ("gw6=", "--gw6 "),
+            ] {
+                text = text.replace(word, option);
+            }
+            text
         })
     }
 
@@ -349,7 +365,7 @@ mod net_options_tests {
         assert_eq!(o.gw.as_deref(), Some("10.77.0.1"));
         assert!(o.verbose);
         assert_eq!(rest, ["--port", "9"]);
-        assert!(o.config(crate::Config::Dhcp).is_ok());
+        assert!(o.config(crate::Config::AUTO).is_ok());
         assert_eq!(parse(&["--dhcp"]).unwrap().0.ip.as_deref(), Some("dhcp"));
         assert!(parse(&["--ip"]).unwrap_err().contains("--ip needs a value"));
     }
@@ -357,11 +373,20 @@ mod net_options_tests {
     #[test]
     fn configuration_errors_name_the_options() {
         let (o, _) = parse(&["--ip", "10.77.0.2/40"]).unwrap();
-        let error = o.config(crate::Config::Dhcp).unwrap_err();
+        let error = o.config(crate::Config::AUTO).unwrap_err();
         assert!(error.contains("--ip "), "{error}");
         let (o, _) = parse(&["--ip", "10.77.0.2/24", "--gw", "10.1.0.1"]).unwrap();
-        let error = o.config(crate::Config::Dhcp).unwrap_err();
+        let error = o.config(crate::Config::AUTO).unwrap_err();
         assert!(error.contains("--gw "), "{error}");
+        let (o, _) = parse(&["--ip6", "fd00::1", "--gw6", "fe80::1"]).unwrap();
+        let error = o.config(crate::Config::AUTO).unwrap_err();
+        assert!(error.starts_with("--ip6 fd00::1 has no prefix length"), "{error}");
+        let (o, _) = parse(&["--ip6", "auto", "--gw6", "fe80::1"]).unwrap();
+        let error = o.config(crate::Config::AUTO).unwrap_err();
+        assert!(error.starts_with("--gw6 cannot be combined with --ip6 auto"), "{error}");
+        let (o, _) = parse(&["--ip6", "fd00::2/64", "--gw6", "fe80::1"]).unwrap();
+        let config = o.config(crate::Config::AUTO).unwrap();
+        assert_eq!(config.ipv4, crate::Ipv4Config::Off);
     }
 
     #[test]

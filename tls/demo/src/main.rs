@@ -49,7 +49,7 @@ mod kernel {
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         log::info!("tls-demo: identity {source}, RDRAND ok, serving TLS 1.3/1.2 on port 443");
 
-        let network = xenolith_app::image::network(boot, Config::Dhcp).map_err(Error::Runtime)?;
+        let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
         xenolith_app::serve(network, Default::default(), |stack, spawner| async move {
             let listener = TcpListener::bind(&stack, 443, 4)?;
             loop {
