@@ -11,6 +11,8 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # the bench and the tests (tests/src/lib.rs repeats the two addresses as constants).
 NET_HOST=10.66.0.1
 NET_GUEST=10.66.0.2
+NET_HOST6=fd00:66::1
+NET_GUEST6=fd00:66::2
 NET_MAC=52:54:00:12:34:56
 NET_TAP=xtap0
 

@@ -8,7 +8,7 @@ Prints one line of results; exits non-zero on any mismatch or timeout.
 import hashlib, os, socket, sys, threading, time
 
 def udp(host, port, count):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
     start = time.monotonic()
     for i in range(count):

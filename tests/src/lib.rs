@@ -298,7 +298,8 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// A private network namespace with a TAP device `xtap0` (10.66.0.1/24 on the host side), for
+/// A private network namespace with a TAP device `xtap0` (10.66.0.1/24 and fd00:66::1/64 on
+/// the host side), for
 /// guests that need a real network without touching the machine's own. Removed on drop.
 #[derive(Debug)]
 pub struct NetNs {
@@ -309,6 +310,10 @@ pub struct NetNs {
 pub const NETNS_HOST_IP: &str = "10.66.0.1";
 /// The guest's address on the test network.
 pub const NETNS_GUEST_IP: &str = "10.66.0.2";
+/// The host side's IPv6 address on the test TAP device.
+pub const NETNS_HOST_IP6: &str = "fd00:66::1";
+/// The guest's IPv6 address on the test network.
+pub const NETNS_GUEST_IP6: &str = "fd00:66::2";
 /// The TAP device in the namespace.
 pub const NETNS_TAP: &str = "xtap0";
 
