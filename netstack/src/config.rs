@@ -452,7 +452,8 @@ fn parse_groups(text: &str, out: &mut [u16; 8], ipv4_last: bool) -> Option<usize
             *out.get_mut(count + 1)? = u16::from_be_bytes([c, d]);
             count += 2;
         } else {
-            if piece.is_empty() || piece.len() > 4 || !piece.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if piece.is_empty() || piece.len() > 4 || !piece.bytes().all(|b| b.is_ascii_hexdigit())
+            {
                 return None;
             }
             let value = piece.bytes().fold(0u16, |value, digit| {
@@ -720,7 +721,10 @@ mod tests {
         assert_eq!(Config::AUTO.to_string(), "dhcp, IPv6 auto");
         assert_eq!(DEFAULT_V4.to_string(), "192.168.1.10/24 via 192.168.1.1");
         let no_gw = Config::ipv4(cidr("10.1.2.3/16"), None);
-        assert_eq!(no_gw.check().unwrap().to_string(), "10.1.2.3/16 (no gateway), IPv6 auto");
+        assert_eq!(
+            no_gw.check().unwrap().to_string(),
+            "10.1.2.3/16 (no gateway), IPv6 auto"
+        );
         assert!(Config::ipv4(cidr("10.1.0.0/16"), None).check().is_err());
         let outside = Config::ipv4(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1)));
         assert!(outside.check().is_err());
@@ -731,12 +735,18 @@ mod tests {
                 gateway: Some("fe80::1".parse().unwrap()),
             },
         };
-        assert_eq!(v6.check().unwrap().to_string(), "2001:db8::2/64 via fe80::1");
+        assert_eq!(
+            v6.check().unwrap().to_string(),
+            "2001:db8::2/64 via fe80::1"
+        );
         let link_local = Ipv6Config::Static {
             address: cidr6("fe80::2/64"),
             gateway: None,
         };
-        let bad = Config { ipv6: link_local, ..v6 };
+        let bad = Config {
+            ipv6: link_local,
+            ..v6
+        };
         assert!(matches!(bad.check(), Err(Error::UnusableAddress6(_))));
         let none = Config {
             ipv4: Ipv4Config::Off,
@@ -779,15 +789,36 @@ mod tests {
         );
         // Both: dual-stack; a router on the prefix is fine too.
         let both = parse6(Some("10.0.0.2/24"), Some("fd00:1::2/48"), Some("fd00:1::1")).unwrap();
-        assert_eq!(both.to_string(), "10.0.0.2/24 (no gateway), fd00:1::2/48 via fd00:1::1");
+        assert_eq!(
+            both.to_string(),
+            "10.0.0.2/24 (no gateway), fd00:1::2/48 via fd00:1::1"
+        );
         // ip= alone keeps the default's IPv6 (SLAAC here); nothing keeps both defaults.
-        assert_eq!(parse6(Some("10.0.0.2/24"), None, None).unwrap().ipv6, Ipv6Config::Auto);
+        assert_eq!(
+            parse6(Some("10.0.0.2/24"), None, None).unwrap().ipv6,
+            Ipv6Config::Auto
+        );
         assert_eq!(parse6(None, None, None), Ok(DEFAULT));
-        assert_eq!(parse6(None, Some("auto"), None).unwrap().ipv6, Ipv6Config::Auto);
-        assert_eq!(parse6(None, Some("auto"), None).unwrap().ipv4, Ipv4Config::Off);
-        assert_eq!(parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6, Ipv6Config::Off);
-        assert_eq!(parse6(Some("off"), None, None).unwrap().ipv4, Ipv4Config::Off);
-        assert_eq!(parse6(Some("off"), Some("off"), None), Err(Error::NoAddress));
+        assert_eq!(
+            parse6(None, Some("auto"), None).unwrap().ipv6,
+            Ipv6Config::Auto
+        );
+        assert_eq!(
+            parse6(None, Some("auto"), None).unwrap().ipv4,
+            Ipv4Config::Off
+        );
+        assert_eq!(
+            parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6,
+            Ipv6Config::Off
+        );
+        assert_eq!(
+            parse6(Some("off"), None, None).unwrap().ipv4,
+            Ipv4Config::Off
+        );
+        assert_eq!(
+            parse6(Some("off"), Some("off"), None),
+            Err(Error::NoAddress)
+        );
         // A /128 and a /127 have no subnet-router anycast address to avoid.
         assert!(parse6(None, Some("2001:db8::/128"), None).is_ok());
         assert!(parse6(None, Some("2001:db8::/127"), None).is_ok());
@@ -798,11 +829,20 @@ mod tests {
     #[test]
     fn bad_ipv6_words() {
         let bad = |ip6: &str| parse6(None, Some(ip6), None).unwrap_err();
-        assert_eq!(bad("2001:db8::53"), Error::MissingPrefix6("2001:db8::53".into()));
+        assert_eq!(
+            bad("2001:db8::53"),
+            Error::MissingPrefix6("2001:db8::53".into())
+        );
         assert_eq!(bad("AUTO"), Error::InvalidAddress6("AUTO".into()));
         assert_eq!(bad(""), Error::InvalidAddress6("".into()));
-        assert_eq!(bad("2001:db8::g/64"), Error::InvalidAddress6("2001:db8::g/64".into()));
-        assert_eq!(bad("fe80::1%eth0/64"), Error::InvalidAddress6("fe80::1%eth0/64".into()));
+        assert_eq!(
+            bad("2001:db8::g/64"),
+            Error::InvalidAddress6("2001:db8::g/64".into())
+        );
+        assert_eq!(
+            bad("fe80::1%eth0/64"),
+            Error::InvalidAddress6("fe80::1%eth0/64".into())
+        );
         for prefix in ["0", "129", "064", "+64", "", "64/1", "1000"] {
             let text = std::format!("2001:db8::1/{prefix}");
             assert_eq!(bad(&text), Error::InvalidPrefix6(text.clone()), "{text}");
@@ -817,11 +857,18 @@ mod tests {
             "2001:db8::/64",
             "2001:db8:0:1::/64",
         ] {
-            assert_eq!(bad(unusable), Error::UnusableAddress6(cidr6(unusable)), "{unusable}");
+            assert_eq!(
+                bad(unusable),
+                Error::UnusableAddress6(cidr6(unusable)),
+                "{unusable}"
+            );
         }
         let bad_gw = |gw6: &str| parse6(None, Some("2001:db8::53/64"), Some(gw6)).unwrap_err();
         assert_eq!(bad_gw("router"), Error::InvalidGateway6("router".into()));
-        assert_eq!(bad_gw("fe80::1/64"), Error::InvalidGateway6("fe80::1/64".into()));
+        assert_eq!(
+            bad_gw("fe80::1/64"),
+            Error::InvalidGateway6("fe80::1/64".into())
+        );
         for off_link in ["2001:db9::1", "2001:db8::53", "ff02::2", "::", "::1"] {
             assert_eq!(
                 bad_gw(off_link),
@@ -832,7 +879,10 @@ mod tests {
                 "{off_link}"
             );
         }
-        assert_eq!(parse6(None, Some("auto"), Some("fe80::1")), Err(Error::GatewayWithAuto));
+        assert_eq!(
+            parse6(None, Some("auto"), Some("fe80::1")),
+            Err(Error::GatewayWithAuto)
+        );
         assert_eq!(
             parse6(Some("10.0.0.2/24"), Some("off"), Some("fe80::1")),
             Err(Error::GatewayWithoutAddress("gw6"))
@@ -876,14 +926,53 @@ mod tests {
         use std::string::String;
         use std::vec::Vec;
         let mut cases: Vec<String> = [
-            "", ":", "::", ":::", "::1", "1::", "1::2", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9",
-            "1:2:3:4:5:6:7", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6::7:8",
-            "1::2::3", "1:::2", ":1::2", "1::2:", "12345::", "fffff::", "FFFF::", "fFfF::aBcD",
-            "0:0:0:0:0:0:0:0", "00000::", "0000::", "::ffff:1.2.3.4", "::1.2.3.4", "1.2.3.4::",
-            "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5:1.2.3.4", "::1.2.3",
-            "::1.2.3.4.5", "::01.2.3.4", "::1.2.3.4:1", "fe80::1%eth0", "+1::", "-1::",
-            " ::1", "::1 ", "::g", "1::2/64", "[::1]", "::١", "2001:db8::192.0.2.33",
-            "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8", "1:2:3:4::5:6:7:8",
+            "",
+            ":",
+            "::",
+            ":::",
+            "::1",
+            "1::",
+            "1::2",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6::7:8",
+            "1::2::3",
+            "1:::2",
+            ":1::2",
+            "1::2:",
+            "12345::",
+            "fffff::",
+            "FFFF::",
+            "fFfF::aBcD",
+            "0:0:0:0:0:0:0:0",
+            "00000::",
+            "0000::",
+            "::ffff:1.2.3.4",
+            "::1.2.3.4",
+            "1.2.3.4::",
+            "1:2:3:4:5:6:1.2.3.4",
+            "1:2:3:4:5:6:7:1.2.3.4",
+            "1:2:3:4:5:1.2.3.4",
+            "::1.2.3",
+            "::1.2.3.4.5",
+            "::01.2.3.4",
+            "::1.2.3.4:1",
+            "fe80::1%eth0",
+            "+1::",
+            "-1::",
+            " ::1",
+            "::1 ",
+            "::g",
+            "1::2/64",
+            "[::1]",
+            "::١",
+            "2001:db8::192.0.2.33",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4::5:6:7:8",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -905,7 +994,12 @@ mod tests {
         }
         // Group counts around eight, with and without `::` and an IPv4 tail.
         for groups in 0..10 {
-            let words: Vec<&str> = ["a", "bc", "def0", "1"].iter().cycle().take(groups).copied().collect();
+            let words: Vec<&str> = ["a", "bc", "def0", "1"]
+                .iter()
+                .cycle()
+                .take(groups)
+                .copied()
+                .collect();
             let plain = words.join(":");
             cases.push(plain.clone());
             cases.push(std::format!("{plain}::"));
@@ -919,7 +1013,11 @@ mod tests {
             }
         }
         for case in &cases {
-            assert_eq!(parse_ipv6(case), Ipv6Address::from_str(case).ok(), "{case:?}");
+            assert_eq!(
+                parse_ipv6(case),
+                Ipv6Address::from_str(case).ok(),
+                "{case:?}"
+            );
         }
     }
 }

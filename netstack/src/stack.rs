@@ -423,9 +423,9 @@ impl Addresses {
 
     /// The addresses hosts beyond the link can reach (all but IPv6 link-local ones).
     pub fn reachable(&self) -> impl Iterator<Item = &IpCidr> {
-        self.0
-            .iter()
-            .filter(|cidr| !matches!(cidr, IpCidr::Ipv6(v6) if v6.address().is_unicast_link_local()))
+        self.0.iter().filter(
+            |cidr| !matches!(cidr, IpCidr::Ipv6(v6) if v6.address().is_unicast_link_local()),
+        )
     }
 }
 
@@ -589,7 +589,10 @@ impl Inner {
         };
         let addrs = self.iface.ip_addrs();
         let unchanged = addrs.iter().filter_map(global).count() == self.slaac.len()
-            && addrs.iter().filter_map(global).all(|v6| self.slaac.contains(&v6));
+            && addrs
+                .iter()
+                .filter_map(global)
+                .all(|v6| self.slaac.contains(&v6));
         if unchanged {
             return; // the usual case: no allocation per poll
         }

@@ -3,9 +3,7 @@
 //! DHCP against dnsmasq. Talks to the guest with real clients (ping, a Python socket client).
 
 use std::time::Duration;
-use xenolith_tests::{
-    NETNS_GUEST_IP, NETNS_GUEST_IP6, NETNS_HOST_IP, NetNs, Qemu, client, image,
-};
+use xenolith_tests::{NETNS_GUEST_IP, NETNS_GUEST_IP6, NETNS_HOST_IP, NetNs, Qemu, client, image};
 
 fn echo_guest(ns: &NetNs, cmdline: &str) -> xenolith_tests::RunningGuest {
     let mut guest = Qemu::new(image("echo"))
@@ -60,8 +58,14 @@ fn dual_stack_ipv6_ping_udp_and_a_10_mb_tcp_echo() {
         assert!(ok, "ping -6 {target} failed: {out}\n{}", guest.console());
     }
     println!("{}", python(&ns, &["udp", NETNS_GUEST_IP6, "7", "200"]));
-    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP6, "7", "10485760"]));
-    println!("{}", python(&ns, &["tcp", NETNS_GUEST_IP6, "7", "100000", "10"]));
+    println!(
+        "{}",
+        python(&ns, &["tcp", NETNS_GUEST_IP6, "7", "10485760"])
+    );
+    println!(
+        "{}",
+        python(&ns, &["tcp", NETNS_GUEST_IP6, "7", "100000", "10"])
+    );
     // IPv4 still works beside it.
     println!("{}", python(&ns, &["udp", NETNS_GUEST_IP, "7", "20"]));
     drop(guest);
@@ -109,7 +113,10 @@ fn slaac_address_from_radvd() {
         .spawn(Some(&ns));
     // The modified EUI-64 of 52:54:00:12:34:56 on the advertised prefix.
     let slaac = "fd00:66::5054:ff:fe12:3456";
-    guest.wait_for(&format!("SLAAC: address {slaac}/64"), Duration::from_secs(60));
+    guest.wait_for(
+        &format!("SLAAC: address {slaac}/64"),
+        Duration::from_secs(60),
+    );
     guest.wait_for("echo: serving", Duration::from_secs(10));
     println!("{}", python(&ns, &["udp", slaac, "7", "20"]));
     println!("{}", python(&ns, &["tcp", slaac, "7", "100000"]));

@@ -380,10 +380,16 @@ mod net_options_tests {
         assert!(error.contains("--gw "), "{error}");
         let (o, _) = parse(&["--ip6", "fd00::1", "--gw6", "fe80::1"]).unwrap();
         let error = o.config(crate::Config::AUTO).unwrap_err();
-        assert!(error.starts_with("--ip6 fd00::1 has no prefix length"), "{error}");
+        assert!(
+            error.starts_with("--ip6 fd00::1 has no prefix length"),
+            "{error}"
+        );
         let (o, _) = parse(&["--ip6", "auto", "--gw6", "fe80::1"]).unwrap();
         let error = o.config(crate::Config::AUTO).unwrap_err();
-        assert!(error.starts_with("--gw6 cannot be combined with --ip6 auto"), "{error}");
+        assert!(
+            error.starts_with("--gw6 cannot be combined with --ip6 auto"),
+            "{error}"
+        );
         let (o, _) = parse(&["--ip6", "fd00::2/64", "--gw6", "fe80::1"]).unwrap();
         let config = o.config(crate::Config::AUTO).unwrap();
         assert_eq!(config.ipv4, crate::Ipv4Config::Off);
