@@ -3,7 +3,9 @@
 //! packets that must not stop it.
 
 use std::time::Duration;
-use xenolith_tests::{NETNS_GUEST_IP, NetNs, Qemu, image, status, temp_dir, workspace_root};
+use xenolith_tests::{
+    NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, image, status, temp_dir, workspace_root,
+};
 
 fn dns_guest(ns: &NetNs, module: Option<&std::path::Path>) -> xenolith_tests::RunningGuest {
     let mut qemu = Qemu::new(image("dns"))
@@ -54,6 +56,51 @@ fn answers_dig_and_kdig_over_udp_and_tcp() {
         ok && out.contains("NOERROR") && out.contains("SOA"),
         "kdig: {out}"
     );
+    drop(guest);
+}
+
+#[test]
+fn answers_over_ipv6_as_over_ipv4() {
+    let ns = NetNs::new("dns6");
+    let mut guest = Qemu::new(image("dns"))
+        .memory(8)
+        .append(&format!("ip={NETNS_GUEST_IP}/24 ip6={NETNS_GUEST_IP6}/64"))
+        .tap_nic()
+        .timeout(Duration::from_secs(300))
+        .spawn(Some(&ns));
+    guest.wait_for("serving ", Duration::from_secs(60));
+    let v4 = format!("@{NETNS_GUEST_IP}");
+    let v6 = format!("@{NETNS_GUEST_IP6}");
+    for question in [
+        &["www.example.test", "A"][..],
+        &["example.test", "SOA"],
+        &["nothing-here.example.test", "A"],
+        &["example.test", "NS"],
+        &["example.org", "A"],
+    ] {
+        for transport in ["+notcp", "+tcp"] {
+            let ask = |server: &str, family: &str| {
+                let mut args = vec![family, server, transport, "+time=3", "+tries=2"];
+                args.extend(["+noall", "+comments", "+answer", "+authority"]);
+                args.extend_from_slice(question);
+                let (ok, out) = ns.run("dig", &args);
+                assert!(ok, "dig {args:?}: {out}\n{}", guest.console());
+                // The header's id differs; the rest (status, flags, counts, records) must not.
+                out.lines()
+                    .map(|line| line.split(", id:").next().unwrap_or(line).to_owned())
+                    .filter(|line| !line.trim().is_empty())
+                    .collect::<Vec<_>>()
+            };
+            let (over4, over6) = (ask(&v4, "-4"), ask(&v6, "-6"));
+            assert!(
+                !over6.is_empty(),
+                "{question:?} {transport}: no answer over IPv6"
+            );
+            assert_eq!(over4, over6, "{question:?} {transport}");
+        }
+    }
+    let (ok, out) = ns.run("kdig", &[&v6, "+tcp", "www.example.test", "A"]);
+    assert!(ok && out.contains("192.0.2.10"), "kdig -6: {out}");
     drop(guest);
 }
 

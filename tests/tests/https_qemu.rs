@@ -11,7 +11,9 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-use xenolith_tests::{NETNS_GUEST_IP, NetNs, Qemu, RunningGuest, image, temp_dir, workspace_root};
+use xenolith_tests::{
+    NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, RunningGuest, image, temp_dir, workspace_root,
+};
 
 /// A raw-socket client: `send REQUEST` (Python escapes; half-closes, then prints every octet
 /// until the server closes), `garbage`, `stall` (half a request head, then waits for the server), and
@@ -378,6 +380,77 @@ fn serves_the_site_to_curl() {
     assert!(out.starts_with("HTTP/1.1 308"), "{out}");
     assert_eq!(field(&out, "Location"), Some("https://example.test/f"));
     assert!(guest.is_running(), "{}", guest.console());
+}
+
+#[test]
+fn serves_over_ipv6_with_bracketed_redirects() {
+    let ns = NetNs::new("https6");
+    let guest = https_guest(&ns, &format!("ip6={NETNS_GUEST_IP6}/64"));
+    // TLS 1.3 over IPv6, the certificate checked against its name (it carries no IPv6 address).
+    let resolve = format!("example.test:443:[{NETNS_GUEST_IP6}]");
+    let index =
+        std::fs::read_to_string(workspace_root().join("apps/https/www/index.html")).unwrap();
+    let out = curl(
+        &ns,
+        &[
+            "-6",
+            "--tlsv1.3",
+            "--resolve",
+            &resolve,
+            "https://example.test/",
+        ],
+    );
+    assert_eq!(out, index);
+    // Port 80 over IPv6: the redirect keeps the bracketed literal of Host.
+    let literal = format!("[{NETNS_GUEST_IP6}]");
+    let out = curl(
+        &ns,
+        &["-6", "-i", &format!("http://{literal}/docs/notes.txt?a=b")],
+    );
+    assert!(out.starts_with("HTTP/1.1 301"), "{out}");
+    assert_eq!(
+        field(&out, "Location"),
+        Some(format!("https://{literal}/docs/notes.txt?a=b").as_str())
+    );
+    let out = curl(
+        &ns,
+        &[
+            "-6",
+            "-i",
+            "-H",
+            &format!("Host: {literal}:80"),
+            &format!("http://{literal}/y"),
+        ],
+    );
+    assert_eq!(
+        field(&out, "Location"),
+        Some(format!("https://{literal}/y").as_str())
+    );
+    // HTTP/1.0 without Host: the address the request came to, bracketed.
+    let out = curl(
+        &ns,
+        &[
+            "-6",
+            "-0",
+            "-i",
+            "-H",
+            "Host:",
+            &format!("http://{literal}/z"),
+        ],
+    );
+    assert_eq!(
+        field(&out, "Location"),
+        Some(format!("https://{literal}/z").as_str()),
+        "{out}"
+    );
+    // And over IPv4 the same request names the IPv4 address.
+    let out = curl(&ns, &["-0", "-i", "-H", "Host:", &url(80, "/z")]);
+    assert_eq!(
+        field(&out, "Location"),
+        Some(format!("https://{NETNS_GUEST_IP}/z").as_str()),
+        "{out}"
+    );
+    drop(guest);
 }
 
 #[test]

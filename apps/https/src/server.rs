@@ -23,6 +23,7 @@
 //! (accepted, open, closed after a keep-alive idle timeout) and connections dropped (a request
 //! head or handshake that timed out, evictions at the cap, I/O or handshake errors).
 
+use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -36,6 +37,7 @@ use xenolith_app::limit::{Connections, Evictable};
 
 use https::compiled::Site;
 use https::{Handler, Limits, Session, Step};
+use xenolith_netstack::wire::IpAddress;
 use xenolith_netstack::{
     Acceptor, Connection, Error, Plain, Spawner, Stack, TcpListener, TcpStream,
 };
@@ -215,7 +217,6 @@ pub async fn serve<A: Acceptor + 'static>(
         options.max_connections,
     );
     let connections = Connections::new(options.max_connections);
-    let own_address: Rc<str> = Rc::from(address.address().to_string());
     if let Some(http) = http {
         let mode = match options.http {
             HttpMode::Serve => Mode::Site,
@@ -228,7 +229,6 @@ pub async fn serve<A: Acceptor + 'static>(
             Rc::new(Plain),
             Shared {
                 site: site.clone(),
-                own_address: own_address.clone(),
                 connections: connections.clone(),
                 options,
             },
@@ -242,7 +242,6 @@ pub async fn serve<A: Acceptor + 'static>(
         acceptor,
         Shared {
             site,
-            own_address,
             connections,
             options,
         },
@@ -263,7 +262,6 @@ enum Mode {
 #[derive(Clone)]
 struct Shared {
     site: Rc<Site<'static>>,
-    own_address: Rc<str>,
     connections: Connections,
     options: Options,
 }
@@ -288,11 +286,17 @@ async fn accept_loop<A: Acceptor + 'static>(
         COUNTERS.open.fetch_add(1, Relaxed);
         let (stack, acceptor, shared) = (stack.clone(), acceptor.clone(), shared.clone());
         spawner.spawn(async move {
+            // A request without Host (HTTP/1.0) is redirected to the address it came to.
+            let local = match stream.local().map(|endpoint| endpoint.addr) {
+                Some(IpAddress::Ipv6(v6)) => format!("[{v6}]"),
+                Some(v4) => v4.to_string(),
+                None => String::new(),
+            };
             let handler = match mode {
                 Mode::Site => Handler::Site(&shared.site),
                 Mode::Redirect => Handler::Redirect {
                     https_port: shared.options.redirect_port,
-                    default_host: &shared.own_address,
+                    default_host: &local,
                 },
             };
             connection(&stack, &*acceptor, stream, &handler, &slot, &shared.options).await;
