@@ -6,6 +6,7 @@
 //! Validation is by hand rather than through serde so that every error names its field, says
 //! what was found and what would be valid.
 
+use xenolith_netstack::Ipv6Config;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -27,7 +28,7 @@ const UNIKERNEL_KEYS: &[&str] = &[
     "on_crash",
 ];
 /// The keys of `[[network]]`.
-const NETWORK_KEYS: &[&str] = &["bridge", "mac", "ip", "gw"];
+const NETWORK_KEYS: &[&str] = &["bridge", "mac", "ip", "gw", "ip6", "gw6"];
 /// The keys of `[boot]`.
 const BOOT_KEYS: &[&str] = &["module"];
 
@@ -71,6 +72,10 @@ pub struct Overrides {
     pub ip: Option<String>,
     /// `--gw`.
     pub gw: Option<String>,
+    /// `--ip6`.
+    pub ip6: Option<String>,
+    /// `--gw6`.
+    pub gw6: Option<String>,
     /// `--module`: `[boot] module`, already absolute or relative to the working directory.
     pub module: Option<PathBuf>,
 }
@@ -108,6 +113,9 @@ impl Deployment {
         if let Some(ip) = self.network.as_ref().and_then(|n| n.ip.as_ref()) {
             words.push(ip.to_string());
         }
+        if let Some(ip6) = self.network.as_ref().and_then(|n| n.ip6.as_ref()) {
+            words.push(ip6.words());
+        }
         words.extend(self.cmdline.iter().cloned());
         words.join(" ")
     }
@@ -120,8 +128,11 @@ pub struct Network {
     pub bridge: String,
     /// The MAC address.
     pub mac: Mac,
-    /// The IP configuration; `None`: the app's default.
+    /// The IPv4 configuration; `None`: the app's default (IPv4 is off when only `ip6` is
+    /// set).
     pub ip: Option<IpConfig>,
+    /// The IPv6 configuration (netstack's own type and parser); `None`: the app's default.
+    pub ip6: Option<Ipv6Config>,
 }
 
 /// A MAC address.
@@ -287,6 +298,8 @@ impl Manifest {
             ("mac", &o.mac, "--mac"),
             ("ip", &o.ip, "--ip"),
             ("gw", &o.gw, "--gw"),
+            ("ip6", &o.ip6, "--ip6"),
+            ("gw6", &o.gw6, "--gw6"),
         ];
         for (key, value, option) in network {
             let Some(value) = value else { continue };
@@ -319,6 +332,9 @@ impl Manifest {
                     // without a new --gw drops the manifest's gateway.
                     if key == "ip" && o.gw.is_none() {
                         interface.remove("gw");
+                    }
+                    if key == "ip6" && o.gw6.is_none() {
+                        interface.remove("gw6");
                     }
                 }
                 _ => return Err(self.field("[[network]]", NETWORK_SHAPE.into())),
@@ -440,6 +456,18 @@ impl Manifest {
                 "[unikernel] cmdline",
                 format!(
                     "sets {word:?} while [[network]] ip sets the address too: keep it in [[network]] ip and gw only"
+                ),
+            ));
+        }
+        if let (Some(c), Some(Network { ip6: Some(_), .. })) = (&cmdline, &network)
+            && let Some(word) = c
+                .split(' ')
+                .find(|w| w.starts_with("ip6=") || w.starts_with("gw6="))
+        {
+            return Err(self.field(
+                "[unikernel] cmdline",
+                format!(
+                    "sets {word:?} while [[network]] ip6 sets the IPv6 address too: keep it in [[network]] ip6 and gw6 only"
                 ),
             ));
         }
@@ -649,10 +677,37 @@ impl Manifest {
                 ));
             }
         };
+        let gw6 = self.string(interface, "[network]", "gw6")?;
+        let ip6 = match (self.string(interface, "[network]", "ip6")?, gw6) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(self.field(
+                    "[[network]] gw6",
+                    "an IPv6 router goes with a static IPv6 address: set ip6 = \"ADDRESS/PREFIX\" too, or drop gw6 (router advertisements bring their own)".into(),
+                ));
+            }
+            (Some(text), gw6) => Some(Ipv6Config::from_words(text, gw6).map_err(|e| {
+                use xenolith_netstack::Error as E;
+                let key = match e {
+                    E::InvalidGateway6(_)
+                    | E::GatewayOffLink6 { .. }
+                    | E::GatewayWithAuto
+                    | E::GatewayWithoutAddress(_) => "gw6",
+                    _ => "ip6",
+                };
+                // netstack's words (`ip6=`, `gw6=`) as the manifest's keys.
+                let text = e
+                    .to_string()
+                    .replace("ip6=", "ip6 = ")
+                    .replace("gw6=", "gw6 = ");
+                self.field(&format!("[[network]] {key}"), text)
+            })?),
+        };
         Ok(Some(Network {
             bridge: bridge.to_string(),
             mac,
             ip,
+            ip6,
         }))
     }
 

@@ -184,6 +184,31 @@ fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4C
     }
 }
 
+impl Ipv6Config {
+    /// `ip6=` and `gw6=` alone, as [`Config::from_lookup`] reads them (for host tools that
+    /// check what a guest will be told, e.g. the manifest's `[[network]] ip6`).
+    pub fn from_words(ip6: &str, gw6: Option<&str>) -> Result<Ipv6Config, Error> {
+        ipv6(Some(ip6), gw6, Ipv6Config::Off)
+    }
+
+    /// The command-line words that say this (`ip6=ADDRESS/PREFIX [gw6=ROUTER]`, `ip6=auto`,
+    /// `ip6=off`).
+    pub fn words(&self) -> String {
+        match self {
+            Ipv6Config::Static {
+                address,
+                gateway: Some(gateway),
+            } => alloc::format!("ip6={address} gw6={gateway}"),
+            Ipv6Config::Static {
+                address,
+                gateway: None,
+            } => alloc::format!("ip6={address}"),
+            Ipv6Config::Auto => String::from("ip6=auto"),
+            Ipv6Config::Off => String::from("ip6=off"),
+        }
+    }
+}
+
 /// The IPv6 part: `ip6=` and `gw6=`.
 fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv6Config, Error> {
     let gateway = gw6.map(parse_gateway6).transpose()?;
@@ -902,6 +927,17 @@ mod tests {
             Error::InvalidAddress6(quoted) => assert_eq!(quoted.len(), MAX_QUOTED),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn ipv6_words_round_trip() {
+        for words in ["ip6=2001:db8::53/64 gw6=fe80::1", "ip6=fd00::2/48", "ip6=auto", "ip6=off"] {
+            let mut parts = words.split(' ');
+            let ip6 = parts.next().unwrap().strip_prefix("ip6=").unwrap();
+            let gw6 = parts.next().map(|w| w.strip_prefix("gw6=").unwrap());
+            assert_eq!(Ipv6Config::from_words(ip6, gw6).unwrap().words(), words);
+        }
+        assert!(Ipv6Config::from_words("auto", Some("fe80::1")).is_err());
     }
 
     #[test]

@@ -25,7 +25,8 @@ Overrides of manifest fields:
   --name NAME  --memory MIB  --cmdline \"WORDS\"  --module PATH
   --on-poweroff A  --on-reboot A  --on-crash A   (destroy, restart, rename-restart, preserve;
                                                   on_crash also coredump-destroy, coredump-restart)
-  --bridge BRIDGE  --mac MAC  --ip dhcp|ADDR/PREFIX  --gw ADDR   (the one [[network]])
+  --bridge BRIDGE  --mac MAC  --ip dhcp|ADDR/PREFIX  --gw ADDR
+  --ip6 auto|off|ADDR/PREFIX  --gw6 ADDR                      (the one [[network]])
 ";
 
 struct Args {
@@ -66,6 +67,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, Er
             "--mac" => o.mac = Some(value(&arg)?),
             "--ip" => o.ip = Some(value(&arg)?),
             "--gw" => o.gw = Some(value(&arg)?),
+            "--ip6" => o.ip6 = Some(value(&arg)?),
+            "--gw6" => o.gw6 = Some(value(&arg)?),
             option if option.starts_with('-') => {
                 return Err(Error::Usage(format!("unknown option {option}")));
             }
