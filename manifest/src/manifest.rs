@@ -6,10 +6,10 @@
 //! Validation is by hand rather than through serde so that every error names its field, says
 //! what was found and what would be valid.
 
-use xenolith_netstack::Ipv6Config;
 use std::fmt;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+use xenolith_netstack::Ipv6Config;
 
 use toml::{Table, Value};
 

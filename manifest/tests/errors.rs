@@ -356,6 +356,76 @@ fn network() {
 }
 
 #[test]
+fn ipv6_network_fields() {
+    let net = |lines: &str| format!("{GOOD}{lines}\n");
+    let d = check(
+        &net("ip = \"10.0.0.2/24\"\nip6 = \"2001:db8::53/64\"\ngw6 = \"fe80::1\""),
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        d.command_line(),
+        "ip=10.0.0.2/24 ip6=2001:db8::53/64 gw6=fe80::1"
+    );
+    let d = check(&net("ip6 = \"auto\""), &Overrides::default()).unwrap();
+    assert_eq!(d.command_line(), "ip6=auto");
+    for (lines, field, hint) in [
+        (
+            "ip6 = \"2001:db8::53\"",
+            "[[network]] ip6",
+            "no prefix length",
+        ),
+        ("ip6 = \"fe80::2/64\"", "[[network]] ip6", "link-local"),
+        (
+            "ip6 = \"2001:db8::zz/64\"",
+            "[[network]] ip6",
+            "not understood",
+        ),
+        (
+            "ip6 = \"2001:db8::2/129\"",
+            "[[network]] ip6",
+            "from 1 to 128",
+        ),
+        (
+            "ip6 = \"2001:db8::2/64\"\ngw6 = \"2001:db9::1\"",
+            "[[network]] gw6",
+            "link-local (fe80::/10) or on the prefix",
+        ),
+        (
+            "ip6 = \"auto\"\ngw6 = \"fe80::1\"",
+            "[[network]] gw6",
+            "router advertisements",
+        ),
+        (
+            "gw6 = \"fe80::1\"",
+            "[[network]] gw6",
+            "static IPv6 address",
+        ),
+    ] {
+        fails(&net(lines), Overrides::default(), field, hint);
+    }
+    fails(
+        &format!("{}ip6 = \"fd00::2/64\"\n", with("cmdline = \"ip6=auto\"")),
+        Overrides::default(),
+        "[unikernel] cmdline",
+        "[[network]] ip6",
+    );
+    // --ip6 replaces the manifest's address and, without --gw6, its router.
+    let o = Overrides {
+        ip6: Some("fd00:1::5/64".into()),
+        ..Overrides::default()
+    };
+    let d = check(&net("ip6 = \"2001:db8::53/64\"\ngw6 = \"fe80::1\""), &o).unwrap();
+    assert_eq!(d.command_line(), "ip6=fd00:1::5/64");
+    let o = Overrides {
+        ip6: Some("fd00:1::5/64".into()),
+        gw6: Some("fd00:2::1".into()),
+        ..Overrides::default()
+    };
+    fails(&net(""), o, "[[network]] gw6 (from --gw6)", "on the prefix");
+}
+
+#[test]
 fn network_overrides() {
     let hello = "[unikernel]\nname = \"hello\"\nmemory = 16\n";
     let o = Overrides {

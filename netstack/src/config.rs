@@ -931,7 +931,12 @@ mod tests {
 
     #[test]
     fn ipv6_words_round_trip() {
-        for words in ["ip6=2001:db8::53/64 gw6=fe80::1", "ip6=fd00::2/48", "ip6=auto", "ip6=off"] {
+        for words in [
+            "ip6=2001:db8::53/64 gw6=fe80::1",
+            "ip6=fd00::2/48",
+            "ip6=auto",
+            "ip6=off",
+        ] {
             let mut parts = words.split(' ');
             let ip6 = parts.next().unwrap().strip_prefix("ip6=").unwrap();
             let gw6 = parts.next().map(|w| w.strip_prefix("gw6=").unwrap());
