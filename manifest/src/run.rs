@@ -7,6 +7,7 @@
 //! forward = ["5353:53"]              # HOST:GUEST, TCP and UDP, on 127.0.0.1 (user networking)
 //! clients = ["dig:bind9-dnsutils"]   # COMMAND:PACKAGE, installed if COMMAND is missing
 //! try = ["dig @{host} -p {port:53} www.example.test   (and +tcp)"]
+//! try6 = ["dig -6 @{host6} www.example.test"]   # printed too when the guest has IPv6 (--tap)
 //! cmdline = "redirect_port={port:443}"   # extra command-line words under user networking
 //! xen_ready = "serving [0-9]+ zone"  # console regex: the service is up (scripts/run --xen)
 //! xen_try = ["dig @\"$GUEST_IP\" www.example.test A"]   # run in dom0 once it is up
@@ -15,7 +16,9 @@
 //!
 //! In `try` and `cmdline`, `scripts/run` fills in `{host}` (127.0.0.1, or the guest's address
 //! with `--tap`), `{hostname}` (localhost, or the guest's address), `{port:N}` (the host port
-//! forwarded to guest port N, or N with `--tap`) and `{dir}` (the app's folder).
+//! forwarded to guest port N, or N with `--tap`) and `{dir}` (the app's folder); in `try6`,
+//! `{host6}` is the guest's IPv6 address (QEMU's user networking has no IPv6 forwarding, so
+//! these lines are printed with `--tap` only).
 
 use std::path::PathBuf;
 
@@ -28,6 +31,7 @@ pub(crate) const RUN_KEYS: &[&str] = &[
     "forward",
     "clients",
     "try",
+    "try6",
     "cmdline",
     "xen_ready",
     "xen_try",
@@ -45,6 +49,8 @@ pub struct Run {
     pub clients: Vec<(String, String)>,
     /// Lines to print: what to try.
     pub try_lines: Vec<String>,
+    /// The same over IPv6 (printed with `--tap`).
+    pub try6_lines: Vec<String>,
     /// Extra command-line words under user networking.
     pub cmdline: Option<String>,
     /// The console line (a regex) that says the service is up.
@@ -62,6 +68,7 @@ impl Run {
         out.extend(self.forward.iter().map(|(h, g)| format!("forward {h}:{g}")));
         out.extend(self.clients.iter().map(|(c, p)| format!("client {c}:{p}")));
         out.extend(self.try_lines.iter().map(|t| format!("try {t}")));
+        out.extend(self.try6_lines.iter().map(|t| format!("try6 {t}")));
         out.extend(self.cmdline.iter().map(|c| format!("cmdline {c}")));
         out.extend(self.xen_ready.iter().map(|r| format!("xen_ready {r}")));
         out.extend(self.xen_try.iter().map(|t| format!("xen_try {t}")));
@@ -125,6 +132,7 @@ impl Manifest {
             run.clients.push((command.into(), package.into()));
         }
         run.try_lines = self.lines_of(table, "try")?;
+        run.try6_lines = self.lines_of(table, "try6")?;
         run.cmdline = self.line(table, "cmdline")?;
         run.xen_ready = self.line(table, "xen_ready")?;
         run.xen_try = self.lines_of(table, "xen_try")?;
