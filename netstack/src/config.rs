@@ -12,11 +12,16 @@
 //! | `ip=dhcp` | DHCPv4: address, gateway and DNS servers from the lease |
 //! | `ip=off` | no IPv4 |
 //! | `ip6=2001:db8::53/64 gw6=fe80::1` | static IPv6 address, default route via the router (link-local, or on the prefix) |
-//! | `ip6=auto` | SLAAC (RFC 4862): address and default route from router advertisements, for as long as their lifetimes say |
+//! | `ip6=auto` | SLAAC (RFC 4862): address and default route from router advertisements, for as long as their lifetimes say (feature `slaac`) |
 //! | `ip6=off` | no IPv6 (not even link-local) |
 //! | (no `ip=`, no `ip6=`) | the app's default for both; a `gw=`/`gw6=` then replaces the default's gateway |
 //! | `ip6=` without `ip=` | IPv6 only |
 //! | `ip=` without `ip6=` | the app's default for IPv6 |
+//!
+//! SLAAC is a cargo feature, `slaac` (on by default), as the DHCPv4 client is (`dhcp`). An
+//! image built without it refuses `ip6=auto` ([`Error::SlaacNotBuilt`]); where SLAAC would be
+//! the default it falls back to IPv6 with the link-local address alone
+//! ([`Ipv6Config::LinkLocal`]), so that `ip=` alone still gives a dual-stack interface.
 //!
 //! The words are read through a lookup closure (`Cmdline::get` in the kernel, the parsed
 //! options in hosted mode), so this crate does not depend on the runtime. A bad value is an
@@ -69,27 +74,41 @@ pub enum Ipv6Config {
     },
     /// Stateless address autoconfiguration (RFC 4862): router solicitations at start, an
     /// address on each advertised prefix and a default route via each advertising router,
-    /// dropped when their lifetimes end.
+    /// dropped when their lifetimes end. Needs the feature `slaac`.
     Auto,
+    /// The link-local address alone: neighbour discovery and ping on the link, no router. The
+    /// default for IPv6 instead of [`Auto`](Ipv6Config::Auto) in a build without SLAAC (no
+    /// command-line word gives it).
+    LinkLocal,
     /// No IPv6.
     Off,
 }
+
+/// The default for IPv6: SLAAC where it is built in, else the link-local address alone.
+const DEFAULT_IPV6: Ipv6Config = if cfg!(feature = "slaac") {
+    Ipv6Config::Auto
+} else {
+    Ipv6Config::LinkLocal
+};
 
 /// Longest bad value quoted back in an error.
 const MAX_QUOTED: usize = 64;
 
 impl Config {
-    /// DHCPv4 and SLAAC: what a host on an unknown network tries.
+    /// DHCPv4 and SLAAC: what a host on an unknown network tries. (Without the feature
+    /// `slaac`, IPv6 is [`LinkLocal`](Ipv6Config::LinkLocal); without `dhcp`, IPv4 is still
+    /// DHCP, which [`check`](Config::check) refuses: such an image needs `ip=`.)
     pub const AUTO: Config = Config {
         ipv4: Ipv4Config::Dhcp,
-        ipv6: Ipv6Config::Auto,
+        ipv6: DEFAULT_IPV6,
     };
 
-    /// A static IPv4 address and gateway, with SLAAC for IPv6.
+    /// A static IPv4 address and gateway, with SLAAC for IPv6 (link-local only without the
+    /// feature `slaac`).
     pub const fn ipv4(address: Ipv4Cidr, gateway: Option<Ipv4Address>) -> Config {
         Config {
             ipv4: Ipv4Config::Static { address, gateway },
-            ipv6: Ipv6Config::Auto,
+            ipv6: DEFAULT_IPV6,
         }
     }
 
@@ -122,7 +141,7 @@ impl Config {
         };
         let config = Config {
             ipv4: ipv4(ip, lookup("gw"), ipv4_default)?,
-            ipv6: ipv6(ip6, lookup("gw6"), default.ipv6)?,
+            ipv6: ipv6(ip6, lookup("gw6"), default.ipv6, cfg!(feature = "slaac"))?,
         };
         if config.ipv4 == Ipv4Config::Off && config.ipv6 == Ipv6Config::Off {
             return Err(Error::NoAddress);
@@ -147,6 +166,9 @@ impl Config {
         }
         if self.ipv4 == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
             return Err(Error::DhcpNotBuilt);
+        }
+        if self.ipv6 == Ipv6Config::Auto && !cfg!(feature = "slaac") {
+            return Err(Error::SlaacNotBuilt);
         }
         if self.ipv4 == Ipv4Config::Off && self.ipv6 == Ipv6Config::Off {
             return Err(Error::NoAddress);
@@ -186,13 +208,15 @@ fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4C
 
 impl Ipv6Config {
     /// `ip6=` and `gw6=` alone, as [`Config::from_lookup`] reads them (for host tools that
-    /// check what a guest will be told, e.g. the manifest's `[[network]] ip6`).
+    /// check what a guest will be told, e.g. the manifest's `[[network]] ip6`). `ip6=auto` is
+    /// accepted whether or not this build has SLAAC: the words are for some image, not this
+    /// program.
     pub fn from_words(ip6: &str, gw6: Option<&str>) -> Result<Ipv6Config, Error> {
-        ipv6(Some(ip6), gw6, Ipv6Config::Off)
+        ipv6(Some(ip6), gw6, Ipv6Config::Off, true)
     }
 
     /// The command-line words that say this (`ip6=ADDRESS/PREFIX [gw6=ROUTER]`, `ip6=auto`,
-    /// `ip6=off`).
+    /// `ip6=off`; none for [`LinkLocal`](Ipv6Config::LinkLocal), which is only a default).
     pub fn words(&self) -> String {
         match self {
             Ipv6Config::Static {
@@ -204,13 +228,19 @@ impl Ipv6Config {
                 gateway: None,
             } => alloc::format!("ip6={address}"),
             Ipv6Config::Auto => String::from("ip6=auto"),
+            Ipv6Config::LinkLocal => String::new(),
             Ipv6Config::Off => String::from("ip6=off"),
         }
     }
 }
 
-/// The IPv6 part: `ip6=` and `gw6=`.
-fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv6Config, Error> {
+/// The IPv6 part: `ip6=` and `gw6=`; `slaac`: whether `ip6=auto` can be had.
+fn ipv6(
+    ip6: Option<&str>,
+    gw6: Option<&str>,
+    default: Ipv6Config,
+    slaac: bool,
+) -> Result<Ipv6Config, Error> {
     let gateway = gw6.map(parse_gateway6).transpose()?;
     let config = match ip6 {
         Some("auto") => Ipv6Config::Auto,
@@ -221,10 +251,15 @@ fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv
         },
         None => default,
     };
+    if config == Ipv6Config::Auto && !slaac {
+        return Err(Error::SlaacNotBuilt);
+    }
     match (config, gateway) {
         (config, None) => Ok(config),
         (Ipv6Config::Auto, Some(_)) => Err(Error::GatewayWithAuto),
-        (Ipv6Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw6")),
+        (Ipv6Config::LinkLocal | Ipv6Config::Off, Some(_)) => {
+            Err(Error::GatewayWithoutAddress("gw6"))
+        }
         (Ipv6Config::Static { address, .. }, Some(gateway)) => {
             check_gateway6(address, gateway)?;
             Ok(Ipv6Config::Static {
@@ -275,6 +310,7 @@ impl fmt::Display for Ipv6Config {
                 gateway: None,
             } => write!(f, "{address} (no IPv6 router)"),
             Ipv6Config::Auto => write!(f, "IPv6 auto"),
+            Ipv6Config::LinkLocal => write!(f, "IPv6 link-local only"),
             Ipv6Config::Off => write!(f, "no IPv6"),
         }
     }
@@ -581,9 +617,11 @@ mod tests {
         address: Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 10), 24),
         gateway: Some(Ipv4Address::new(192, 168, 1, 1)),
     };
+    /// An app's default: a static IPv4 address, and SLAAC where it is built in (else the
+    /// link-local address alone, as in [`Config::AUTO`]).
     const DEFAULT: Config = Config {
         ipv4: DEFAULT_V4,
-        ipv6: Ipv6Config::Auto,
+        ipv6: DEFAULT_IPV6,
     };
 
     fn cidr(text: &str) -> Ipv4Cidr {
@@ -743,13 +781,26 @@ mod tests {
     #[test]
     fn display_and_check() {
         assert_eq!(Ipv4Config::Dhcp.to_string(), "dhcp");
-        assert_eq!(Config::AUTO.to_string(), "dhcp, IPv6 auto");
+        let ipv6_default = if cfg!(feature = "slaac") {
+            "IPv6 auto"
+        } else {
+            "IPv6 link-local only"
+        };
+        assert_eq!(
+            Config::AUTO.to_string(),
+            std::format!("dhcp, {ipv6_default}")
+        );
         assert_eq!(DEFAULT_V4.to_string(), "192.168.1.10/24 via 192.168.1.1");
         let no_gw = Config::ipv4(cidr("10.1.2.3/16"), None);
         assert_eq!(
             no_gw.check().unwrap().to_string(),
-            "10.1.2.3/16 (no gateway), IPv6 auto"
+            std::format!("10.1.2.3/16 (no gateway), {ipv6_default}")
         );
+        let auto = Config {
+            ipv6: Ipv6Config::Auto,
+            ..no_gw
+        };
+        assert_eq!(auto.check(), slaac(Ok(auto)));
         assert!(Config::ipv4(cidr("10.1.0.0/16"), None).check().is_err());
         let outside = Config::ipv4(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1)));
         assert!(outside.check().is_err());
@@ -778,6 +829,51 @@ mod tests {
             ipv6: Ipv6Config::Off,
         };
         assert_eq!(none.check(), Err(Error::NoAddress));
+    }
+
+    /// What asking for SLAAC gives: `with_slaac` when it is built in (feature `slaac`), else
+    /// the error saying it is not.
+    fn slaac<T>(with_slaac: Result<T, Error>) -> Result<T, Error> {
+        if cfg!(feature = "slaac") {
+            with_slaac
+        } else {
+            Err(Error::SlaacNotBuilt)
+        }
+    }
+
+    /// Without SLAAC, the default for IPv6 is the link-local address alone: `ip=` alone still
+    /// gives a dual-stack interface, and `gw6=` has no address to route for.
+    #[test]
+    fn without_slaac_the_default_is_link_local() {
+        let ip_only =
+            Config::from_lookup(|key| (key == "ip").then_some("10.0.0.2/24"), Config::AUTO);
+        let expected = if cfg!(feature = "slaac") {
+            Ipv6Config::Auto
+        } else {
+            Ipv6Config::LinkLocal
+        };
+        assert_eq!(ip_only.map(|config| config.ipv6), Ok(expected));
+        assert_eq!(Ipv6Config::LinkLocal.to_string(), "IPv6 link-local only");
+        assert_eq!(Ipv6Config::LinkLocal.words(), "");
+        let link_local = Config {
+            ipv4: Ipv4Config::Off,
+            ipv6: Ipv6Config::LinkLocal,
+        };
+        assert_eq!(link_local.check(), Ok(link_local));
+        let gw6_only = Config::from_lookup(
+            |key| match key {
+                "ip" => Some("10.0.0.2/24"),
+                "gw6" => Some("fe80::1"),
+                _ => None,
+            },
+            Config {
+                ipv6: Ipv6Config::LinkLocal,
+                ..DEFAULT
+            },
+        );
+        assert_eq!(gw6_only, Err(Error::GatewayWithoutAddress("gw6")));
+        // Host tools read the words for some image: `auto` is valid whatever this build has.
+        assert_eq!(Ipv6Config::from_words("auto", None), Ok(Ipv6Config::Auto));
     }
 
     fn cidr6(text: &str) -> Ipv6Cidr {
@@ -818,19 +914,19 @@ mod tests {
             both.to_string(),
             "10.0.0.2/24 (no gateway), fd00:1::2/48 via fd00:1::1"
         );
-        // ip= alone keeps the default's IPv6 (SLAAC here); nothing keeps both defaults.
+        // ip= alone keeps the default's IPv6 (SLAAC, or link-local only without it); nothing
+        // keeps both defaults.
         assert_eq!(
             parse6(Some("10.0.0.2/24"), None, None).unwrap().ipv6,
-            Ipv6Config::Auto
+            DEFAULT_IPV6
         );
         assert_eq!(parse6(None, None, None), Ok(DEFAULT));
         assert_eq!(
-            parse6(None, Some("auto"), None).unwrap().ipv6,
-            Ipv6Config::Auto
-        );
-        assert_eq!(
-            parse6(None, Some("auto"), None).unwrap().ipv4,
-            Ipv4Config::Off
+            parse6(None, Some("auto"), None),
+            slaac(Ok(Config {
+                ipv4: Ipv4Config::Off,
+                ipv6: Ipv6Config::Auto,
+            }))
         );
         assert_eq!(
             parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6,
@@ -906,7 +1002,7 @@ mod tests {
         }
         assert_eq!(
             parse6(None, Some("auto"), Some("fe80::1")),
-            Err(Error::GatewayWithAuto)
+            slaac(Err(Error::GatewayWithAuto))
         );
         assert_eq!(
             parse6(Some("10.0.0.2/24"), Some("off"), Some("fe80::1")),
@@ -956,7 +1052,17 @@ mod tests {
         assert!(message("fd00::2/200", None).contains("from 1 to 128"));
         assert!(message("fe80::2/64", None).contains("link-local"));
         assert!(message("fd00::2/64", Some("fd01::1")).starts_with("gw6=fd01::1 cannot be"));
-        assert!(message("auto", Some("fe80::1")).contains("router advertisements"));
+        let auto_message = if cfg!(feature = "slaac") {
+            "router advertisements"
+        } else {
+            "built without SLAAC: give a static IPv6 address with ip6=ADDRESS/PREFIX"
+        };
+        assert!(message("auto", Some("fe80::1")).contains(auto_message));
+        assert!(
+            Error::SlaacNotBuilt
+                .to_string()
+                .starts_with("this image was built without SLAAC")
+        );
         let off = Config::from_lookup(|k| (k == "ip" || k == "ip6").then_some("off"), DEFAULT);
         assert!(off.unwrap_err().to_string().contains("without an address"));
     }
