@@ -139,14 +139,13 @@ impl Config {
         } else {
             default.ipv4
         };
-        let config = Config {
+        // The words' syntax and combinations first, then the addresses themselves (one
+        // check for parsed and hand-built configurations).
+        Config {
             ipv4: ipv4(ip, lookup("gw"), ipv4_default)?,
             ipv6: ipv6(ip6, lookup("gw6"), default.ipv6, cfg!(feature = "slaac"))?,
-        };
-        if config.ipv4 == Ipv4Config::Off && config.ipv6 == Ipv6Config::Off {
-            return Err(Error::NoAddress);
         }
-        Ok(config)
+        .check()
     }
 
     /// A configuration built by hand, checked as [`from_lookup`](Config::from_lookup) checks
@@ -158,26 +157,21 @@ impl Config {
                 check_gateway(address, gateway)?;
             }
         }
-        if let Ipv6Config::Static { address, gateway } = self.ipv6 {
-            check_address6(address)?;
-            if let Some(gateway) = gateway {
-                check_gateway6(address, gateway)?;
-            }
-        }
-        if self.ipv4 == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+        check_ipv6(self.ipv6)?;
+        if matches!(self.ipv4, Ipv4Config::Dhcp) && !cfg!(feature = "dhcp") {
             return Err(Error::DhcpNotBuilt);
         }
-        if self.ipv6 == Ipv6Config::Auto && !cfg!(feature = "slaac") {
+        if matches!(self.ipv6, Ipv6Config::Auto) && !cfg!(feature = "slaac") {
             return Err(Error::SlaacNotBuilt);
         }
-        if self.ipv4 == Ipv4Config::Off && self.ipv6 == Ipv6Config::Off {
+        if matches!((self.ipv4, self.ipv6), (Ipv4Config::Off, Ipv6Config::Off)) {
             return Err(Error::NoAddress);
         }
         Ok(self)
     }
 }
 
-/// The IPv4 part: `ip=` and `gw=`.
+/// The IPv4 part: `ip=` and `gw=`, read (the addresses are checked by [`Config::check`]).
 fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4Config, Error> {
     let gateway = gw.map(parse_gateway).transpose()?;
     let config = match ip {
@@ -189,20 +183,16 @@ fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4C
         },
         None => default,
     };
-    if config == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+    if matches!(config, Ipv4Config::Dhcp) && !cfg!(feature = "dhcp") {
         return Err(Error::DhcpNotBuilt);
     }
     match (config, gateway) {
         (config, None) => Ok(config),
-        (Ipv4Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
-        (Ipv4Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw")),
-        (Ipv4Config::Static { address, .. }, Some(gateway)) => {
-            check_gateway(address, gateway)?;
-            Ok(Ipv4Config::Static {
-                address,
-                gateway: Some(gateway),
-            })
+        (Ipv4Config::Static { address, .. }, gateway) => {
+            Ok(Ipv4Config::Static { address, gateway })
         }
+        (Ipv4Config::Dhcp, _) => Err(Error::GatewayWithDhcp),
+        (Ipv4Config::Off, _) => Err(Error::GatewayWithoutAddress("gw")),
     }
 }
 
@@ -212,7 +202,9 @@ impl Ipv6Config {
     /// accepted whether or not this build has SLAAC: the words are for some image, not this
     /// program.
     pub fn from_words(ip6: &str, gw6: Option<&str>) -> Result<Ipv6Config, Error> {
-        ipv6(Some(ip6), gw6, Ipv6Config::Off, true)
+        let config = ipv6(Some(ip6), gw6, Ipv6Config::Off, true)?;
+        check_ipv6(config)?;
+        Ok(config)
     }
 
     /// The command-line words that say this (`ip6=ADDRESS/PREFIX [gw6=ROUTER]`, `ip6=auto`,
@@ -234,7 +226,8 @@ impl Ipv6Config {
     }
 }
 
-/// The IPv6 part: `ip6=` and `gw6=`; `slaac`: whether `ip6=auto` can be had.
+/// The IPv6 part: `ip6=` and `gw6=`, read (the addresses are checked by [`check_ipv6`]);
+/// `slaac`: whether `ip6=auto` can be had.
 fn ipv6(
     ip6: Option<&str>,
     gw6: Option<&str>,
@@ -251,23 +244,28 @@ fn ipv6(
         },
         None => default,
     };
-    if config == Ipv6Config::Auto && !slaac {
+    if matches!(config, Ipv6Config::Auto) && !slaac {
         return Err(Error::SlaacNotBuilt);
     }
     match (config, gateway) {
         (config, None) => Ok(config),
-        (Ipv6Config::Auto, Some(_)) => Err(Error::GatewayWithAuto),
-        (Ipv6Config::LinkLocal | Ipv6Config::Off, Some(_)) => {
-            Err(Error::GatewayWithoutAddress("gw6"))
+        (Ipv6Config::Static { address, .. }, gateway) => {
+            Ok(Ipv6Config::Static { address, gateway })
         }
-        (Ipv6Config::Static { address, .. }, Some(gateway)) => {
+        (Ipv6Config::Auto, _) => Err(Error::GatewayWithAuto),
+        (Ipv6Config::LinkLocal | Ipv6Config::Off, _) => Err(Error::GatewayWithoutAddress("gw6")),
+    }
+}
+
+/// A static IPv6 address and router: usable, and the router on the link.
+fn check_ipv6(config: Ipv6Config) -> Result<(), Error> {
+    if let Ipv6Config::Static { address, gateway } = config {
+        check_address6(address)?;
+        if let Some(gateway) = gateway {
             check_gateway6(address, gateway)?;
-            Ok(Ipv6Config::Static {
-                address,
-                gateway: Some(gateway),
-            })
         }
     }
+    Ok(())
 }
 
 impl fmt::Display for Config {
@@ -334,24 +332,15 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
     let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
     let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
     let prefix = parse_prefix(prefix, 32).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
-    let cidr = Ipv4Cidr::new(address, prefix);
-    check_address(cidr)?;
-    Ok(cidr)
+    Ok(Ipv4Cidr::new(address, prefix))
 }
 
 /// A prefix length: 0 to `max` in plain decimal (no sign, no leading zero).
 fn parse_prefix(text: &str, max: u8) -> Option<u8> {
-    let plain = !text.is_empty()
-        && text.len() <= 3
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    if !plain {
-        return None;
+    match read_number(text.as_bytes(), false)? {
+        (prefix, []) if prefix <= u16::from(max) => Some(prefix as u8),
+        _ => None,
     }
-    let prefix = text
-        .bytes()
-        .fold(0u16, |value, digit| value * 10 + u16::from(digit - b'0'));
-    (prefix <= u16::from(max)).then_some(prefix as u8)
 }
 
 /// A host may not use special addresses, nor its subnet's network or broadcast address
@@ -378,32 +367,52 @@ fn parse_gateway(text: &str) -> Result<Ipv4Address, Error> {
 /// exactly what `core::net::Ipv4Addr::from_str` accepts (a test compares them), in a quarter
 /// of its code.
 fn parse_ipv4(text: &str) -> Option<Ipv4Address> {
+    match read_ipv4(text.as_bytes())? {
+        (octets, []) => Some(Ipv4Address::from(octets)),
+        _ => None,
+    }
+}
+
+/// A dotted quad at the start of `text`, as core's address parser reads one; returns its
+/// octets and the rest of the text.
+fn read_ipv4(text: &[u8]) -> Option<([u8; 4], &[u8])> {
     let mut octets = [0u8; 4];
-    let mut index = 0;
+    let mut rest = text;
+    for (index, octet) in octets.iter_mut().enumerate() {
+        if index > 0 {
+            rest = rest.strip_prefix(b".")?;
+        }
+        let (value, after) = read_number(rest, false)?;
+        *octet = u8::try_from(value).ok()?;
+        rest = after;
+    }
+    Some((octets, rest))
+}
+
+/// A number at the start of `text`, as core's address parser reads one: every digit that
+/// follows (decimal, or hexadecimal with `hex`), at most three decimal or four hexadecimal
+/// digits, and a decimal number has no leading zero. Returns its value and the rest.
+fn read_number(text: &[u8], hex: bool) -> Option<(u16, &[u8])> {
+    let (radix, max_digits) = if hex { (16, 4) } else { (10, 3) };
     let mut value: u16 = 0;
     let mut digits = 0;
-    for byte in text.bytes().chain(core::iter::once(b'.')) {
-        match byte {
-            b'0'..=b'9' => {
-                if digits > 0 && value == 0 {
-                    return None; // a leading zero
-                }
-                value = value * 10 + u16::from(byte - b'0');
-                digits += 1;
-                if value > 255 {
-                    return None;
-                }
-            }
-            b'.' if digits > 0 => {
-                *octets.get_mut(index)? = value as u8;
-                index += 1;
-                value = 0;
-                digits = 0;
-            }
-            _ => return None,
+    let mut rest = text;
+    while let [byte, after @ ..] = rest {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' | b'A'..=b'F' if hex => (byte | 0x20) - b'a' + 10,
+            _ => break,
+        };
+        if digits == max_digits {
+            return None;
         }
+        // At most 4 hex digits (0xffff) or 3 decimal ones: no overflow.
+        value = value * radix + u16::from(digit);
+        digits += 1;
+        rest = after;
     }
-    (index == 4).then_some(Ipv4Address::from(octets))
+    let leading_zero = !hex && digits > 1 && text.first() == Some(&b'0');
+    (digits > 0 && !leading_zero).then_some((value, rest))
 }
 
 /// The gateway must be another host on the interface's subnet.
@@ -429,9 +438,7 @@ fn parse_address6(text: &str) -> Result<Ipv6Cidr, Error> {
     let prefix = parse_prefix(prefix, 128)
         .filter(|&prefix| prefix > 0)
         .ok_or_else(|| Error::InvalidPrefix6(quoted(text)))?;
-    let cidr = Ipv6Cidr::new(address, prefix);
-    check_address6(cidr)?;
-    Ok(cidr)
+    Ok(Ipv6Cidr::new(address, prefix))
 }
 
 /// A static IPv6 address must be a global or unique-local unicast address: not unspecified,
@@ -470,65 +477,63 @@ fn check_gateway6(address: Ipv6Cidr, gateway: Ipv6Address) -> Result<(), Error> 
 /// An IPv6 address in the text forms of RFC 4291 2.2: eight groups of one to four hex digits,
 /// `::` once for one or more zero groups, and a dotted-quad IPv4 address in place of the last
 /// two groups. Exactly what `core::net::Ipv6Addr::from_str` accepts (a test compares them), in
-/// less code.
+/// less code: the same steps as core's parser, on bytes.
 fn parse_ipv6(text: &str) -> Option<Ipv6Address> {
-    let mut head = [0u16; 8];
-    let mut tail = [0u16; 8];
     let mut words = [0u16; 8];
-    match text.split_once("::") {
-        None => {
-            (parse_groups(text, &mut words, true)? == 8).then_some(())?;
+    let (head, ipv4, mut rest) = read_groups(text.as_bytes(), &mut words);
+    if head < 8 {
+        // Fewer than eight groups: `::` must follow (and no IPv4 tail before it), then up to
+        // 7 - head groups (`::` stands for at least one).
+        if ipv4 {
+            return None;
         }
-        Some((before, after)) => {
-            let before_count = parse_groups(before, &mut head, false)?;
-            let after_count = parse_groups(after, &mut tail, true)?;
-            if before_count + after_count > 7 {
-                return None; // `::` stands for at least one group
-            }
-            for (word, value) in words.iter_mut().zip(head.iter().take(before_count)) {
-                *word = *value;
-            }
-            let skip = 8 - after_count;
-            for (word, value) in words.iter_mut().skip(skip).zip(tail.iter()) {
-                *word = *value;
-            }
+        rest = rest.strip_prefix(b"::")?;
+        let mut tail = [0u16; 7];
+        let (count, _, after) = read_groups(rest, tail.get_mut(..7 - head)?);
+        for (word, value) in words.iter_mut().skip(8 - count).zip(tail) {
+            *word = value;
         }
+        rest = after;
     }
-    let [a, b, c, d, e, f, g, h] = words;
-    Some(Ipv6Address::new(a, b, c, d, e, f, g, h))
+    rest.is_empty().then_some(Ipv6Address::from(words))
 }
 
-/// Groups separated by `:` into `out`; returns how many (an empty text has none). With
-/// `ipv4_last`, the last piece may be a dotted quad (two groups).
-fn parse_groups(text: &str, out: &mut [u16; 8], ipv4_last: bool) -> Option<usize> {
-    if text.is_empty() {
-        return Some(0);
-    }
-    let mut count = 0;
-    let mut pieces = text.split(':').peekable();
-    while let Some(piece) = pieces.next() {
-        if ipv4_last && pieces.peek().is_none() && piece.contains('.') {
-            let [a, b, c, d] = parse_ipv4(piece)?.octets();
-            *out.get_mut(count)? = u16::from_be_bytes([a, b]);
-            *out.get_mut(count + 1)? = u16::from_be_bytes([c, d]);
-            count += 2;
+/// Groups separated by `:` at the start of `text`, at most `out.len()` of them, into `out`; a
+/// dotted quad where two groups still fit counts as those two and ends the list (as in core's
+/// parser). Returns how many groups, whether the last were a dotted quad, and the rest of the
+/// text (from the `:` before a group that could not be read).
+fn read_groups<'a>(text: &'a [u8], out: &mut [u16]) -> (usize, bool, &'a [u8]) {
+    let limit = out.len();
+    let mut rest = text;
+    for index in 0..limit {
+        let piece = if index == 0 {
+            rest
         } else {
-            if piece.is_empty() || piece.len() > 4 || !piece.bytes().all(|b| b.is_ascii_hexdigit())
-            {
-                return None;
+            match rest.strip_prefix(b":") {
+                Some(piece) => piece,
+                None => return (index, false, rest),
             }
-            let value = piece.bytes().fold(0u16, |value, digit| {
-                let nibble = match digit {
-                    b'0'..=b'9' => digit - b'0',
-                    _ => (digit | 0x20) - b'a' + 10,
-                };
-                value << 4 | u16::from(nibble)
-            });
-            *out.get_mut(count)? = value;
-            count += 1;
+        };
+        if index + 1 < limit
+            && let Some(([a, b, c, d], after)) = read_ipv4(piece)
+        {
+            if let Some([high, low]) = out.get_mut(index..index + 2) {
+                *high = u16::from_be_bytes([a, b]);
+                *low = u16::from_be_bytes([c, d]);
+            }
+            return (index + 2, true, after);
+        }
+        match read_number(piece, true) {
+            Some((value, after)) => {
+                if let Some(word) = out.get_mut(index) {
+                    *word = value;
+                }
+                rest = after;
+            }
+            None => return (index, false, rest),
         }
     }
-    Some(count)
+    (limit, false, rest)
 }
 
 #[cfg(test)]
@@ -1158,6 +1163,22 @@ mod tests {
                 cases.push(std::format!("{}::{}", a.join(":"), b.join(":")));
                 cases.push(std::format!("{}::{}:9.8.7.6", a.join(":"), b.join(":")));
             }
+        }
+        // Random strings up to 24 characters over digits, hex letters, `:` and `.`.
+        let alphabet = b"0123456789abcdefABCDEFg::::...";
+        let mut state: u32 = 0x2545_f491;
+        for _ in 0..100_000 {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state
+            };
+            let len = next() % 25;
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[next() as usize % alphabet.len()]))
+                .collect();
+            cases.push(text);
         }
         for case in &cases {
             assert_eq!(

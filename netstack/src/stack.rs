@@ -171,7 +171,7 @@ impl Stack {
         // Router solicitations at start, then addresses and routes from advertisements.
         #[cfg(feature = "slaac")]
         {
-            iface_config.slaac = config.ipv6 == Ipv6Config::Auto;
+            iface_config.slaac = matches!(config.ipv6, Ipv6Config::Auto);
         }
         let mut iface = Interface::new(iface_config, &mut device, instant(now));
         #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
@@ -190,7 +190,7 @@ impl Stack {
             Ipv4Config::Dhcp => return Err(Error::DhcpNotBuilt),
             Ipv4Config::Off => {}
         }
-        if config.ipv6 != Ipv6Config::Off {
+        if !matches!(config.ipv6, Ipv6Config::Off) {
             set_ipv6(&mut iface, mac, config.ipv6);
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
@@ -208,7 +208,7 @@ impl Stack {
                 #[cfg(feature = "slaac")]
                 slaac: Vec::new(),
                 #[cfg(feature = "slaac")]
-                slaac_discovery_end: (config.ipv6 == Ipv6Config::Auto)
+                slaac_discovery_end: matches!(config.ipv6, Ipv6Config::Auto)
                     .then(|| now.saturating_add(SLAAC_DISCOVERY)),
                 now,
                 buffers,
@@ -244,7 +244,7 @@ impl Stack {
             #[cfg(feature = "dhcp")]
             inner.poll_dhcp(&mut wake);
             #[cfg(feature = "slaac")]
-            if inner.config.ipv6 == Ipv6Config::Auto {
+            if matches!(inner.config.ipv6, Ipv6Config::Auto) {
                 inner.poll_slaac(&mut wake);
             }
             inner.reap_lingering(now);
