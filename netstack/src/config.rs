@@ -141,11 +141,18 @@ impl Config {
         };
         // The words' syntax and combinations first, then the addresses themselves (one
         // check for parsed and hand-built configurations).
-        Config {
+        let config = Config {
             ipv4: ipv4(ip, lookup("gw"), ipv4_default)?,
             ipv6: ipv6(ip6, lookup("gw6"), default.ipv6, cfg!(feature = "slaac"))?,
+        };
+        // Apps wait for an address beyond the link before they serve.
+        if matches!(
+            (config.ipv4, config.ipv6),
+            (Ipv4Config::Off, Ipv6Config::LinkLocal)
+        ) {
+            return Err(Error::LinkLocalOnly);
         }
-        .check()
+        config.check()
     }
 
     /// A configuration built by hand, checked as [`from_lookup`](Config::from_lookup) checks
@@ -877,6 +884,18 @@ mod tests {
             },
         );
         assert_eq!(gw6_only, Err(Error::GatewayWithoutAddress("gw6")));
+        // ip=off without ip6= would leave no address beyond the link, where SLAAC is not built.
+        let off = Config::from_lookup(|key| (key == "ip").then_some("off"), Config::AUTO);
+        if cfg!(feature = "slaac") {
+            assert_eq!(off.map(|config| config.ipv6), Ok(Ipv6Config::Auto));
+        } else {
+            assert_eq!(off, Err(Error::LinkLocalOnly));
+            assert!(
+                off.unwrap_err()
+                    .to_string()
+                    .starts_with("ip=off leaves only")
+            );
+        }
         // Host tools read the words for some image: `auto` is valid whatever this build has.
         assert_eq!(Ipv6Config::from_words("auto", None), Ok(Ipv6Config::Auto));
     }
@@ -937,9 +956,15 @@ mod tests {
             parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6,
             Ipv6Config::Off
         );
+        // ip=off alone keeps the default's IPv6 (not enough without SLAAC: see
+        // `without_slaac_the_default_is_link_local`).
         assert_eq!(
-            parse6(Some("off"), None, None).unwrap().ipv4,
-            Ipv4Config::Off
+            parse6(Some("off"), None, None).map(|config| config.ipv4),
+            if cfg!(feature = "slaac") {
+                Ok(Ipv4Config::Off)
+            } else {
+                Err(Error::LinkLocalOnly)
+            }
         );
         assert_eq!(
             parse6(Some("off"), Some("off"), None),

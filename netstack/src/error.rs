@@ -55,6 +55,9 @@ pub enum Error {
     GatewayWithoutAddress(&'static str),
     /// Both families are off (`ip=off ip6=off`): the interface would have no address.
     NoAddress,
+    /// `ip=off` where IPv6 defaults to the link-local address alone (no SLAAC): no address
+    /// beyond the link.
+    LinkLocalOnly,
     /// DHCP was asked for (`ip=dhcp`, or no `ip=` where DHCP is the default) but the image was
     /// built without the netstack feature `dhcp`.
     DhcpNotBuilt,
@@ -187,6 +190,11 @@ impl fmt::Display for Error {
             Error::NoAddress => write!(
                 f,
                 "ip=off and ip6=off leave the interface without an address: turn one of them on"
+            ),
+            Error::LinkLocalOnly => write!(
+                f,
+                "ip=off leaves only the link-local IPv6 address (this image has no SLAAC): give \
+                 ip=ADDRESS/PREFIX or ip6=ADDRESS/PREFIX"
             ),
             Error::DhcpNotBuilt => write!(
                 f,
