@@ -339,7 +339,8 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
     let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
     let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
     let prefix = parse_prefix(prefix, 32).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
-    Ok(Ipv4Cidr::new(address, prefix))
+    // (`min`: the bound parse_prefix checked, visible here, so no assertion is compiled.)
+    Ok(Ipv4Cidr::new(address, prefix.min(32)))
 }
 
 /// A prefix length: 0 to `max` in plain decimal (no sign, no leading zero).
@@ -387,7 +388,11 @@ fn read_ipv4(text: &[u8]) -> Option<([u8; 4], &[u8])> {
     let mut rest = text;
     for (index, octet) in octets.iter_mut().enumerate() {
         if index > 0 {
-            rest = rest.strip_prefix(b".")?;
+            // (Slice patterns, not `strip_prefix`: no `split_at` panic path.)
+            let [b'.', after @ ..] = rest else {
+                return None;
+            };
+            rest = after;
         }
         let (value, after) = read_number(rest, false)?;
         *octet = u8::try_from(value).ok()?;
@@ -445,7 +450,7 @@ fn parse_address6(text: &str) -> Result<Ipv6Cidr, Error> {
     let prefix = parse_prefix(prefix, 128)
         .filter(|&prefix| prefix > 0)
         .ok_or_else(|| Error::InvalidPrefix6(quoted(text)))?;
-    Ok(Ipv6Cidr::new(address, prefix))
+    Ok(Ipv6Cidr::new(address, prefix.min(128)))
 }
 
 /// A static IPv6 address must be a global or unique-local unicast address: not unspecified,
@@ -494,7 +499,10 @@ fn parse_ipv6(text: &str) -> Option<Ipv6Address> {
         if ipv4 {
             return None;
         }
-        rest = rest.strip_prefix(b"::")?;
+        let [b':', b':', after @ ..] = rest else {
+            return None;
+        };
+        rest = after;
         let mut tail = [0u16; 7];
         let (count, _, after) = read_groups(rest, tail.get_mut(..7 - head)?);
         for (word, value) in words.iter_mut().skip(8 - count).zip(tail) {
@@ -516,9 +524,9 @@ fn read_groups<'a>(text: &'a [u8], out: &mut [u16]) -> (usize, bool, &'a [u8]) {
         let piece = if index == 0 {
             rest
         } else {
-            match rest.strip_prefix(b":") {
-                Some(piece) => piece,
-                None => return (index, false, rest),
+            match rest {
+                [b':', piece @ ..] => piece,
+                _ => return (index, false, rest),
             }
         };
         if index + 1 < limit
