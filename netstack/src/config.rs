@@ -278,10 +278,15 @@ fn check_ipv6(config: Ipv6Config) -> Result<(), Error> {
 impl fmt::Display for Config {
     /// `IPV4, IPV6` (a family that is off is left out).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // (Direct calls, not `write!` with arguments: less code.)
         match (self.ipv4, self.ipv6) {
-            (ipv4, Ipv6Config::Off) => write!(f, "{ipv4}"),
-            (Ipv4Config::Off, ipv6) => write!(f, "{ipv6}"),
-            (ipv4, ipv6) => write!(f, "{ipv4}, {ipv6}"),
+            (ipv4, Ipv6Config::Off) => ipv4.fmt(f),
+            (Ipv4Config::Off, ipv6) => ipv6.fmt(f),
+            (ipv4, ipv6) => {
+                ipv4.fmt(f)?;
+                f.write_str(", ")?;
+                ipv6.fmt(f)
+            }
         }
     }
 }
@@ -292,11 +297,18 @@ impl fmt::Display for Ipv4Config {
             Ipv4Config::Static {
                 address,
                 gateway: Some(gateway),
-            } => write!(f, "{address} via {gateway}"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" via ")?;
+                gateway.fmt(f)
+            }
             Ipv4Config::Static {
                 address,
                 gateway: None,
-            } => write!(f, "{address} (no gateway)"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" (no gateway)")
+            }
             Ipv4Config::Dhcp => write!(f, "dhcp"),
             Ipv4Config::Off => write!(f, "no IPv4"),
         }
@@ -309,11 +321,18 @@ impl fmt::Display for Ipv6Config {
             Ipv6Config::Static {
                 address,
                 gateway: Some(gateway),
-            } => write!(f, "{address} via {gateway}"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" via ")?;
+                gateway.fmt(f)
+            }
             Ipv6Config::Static {
                 address,
                 gateway: None,
-            } => write!(f, "{address} (no IPv6 router)"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" (no IPv6 router)")
+            }
             Ipv6Config::Auto => write!(f, "IPv6 auto"),
             Ipv6Config::LinkLocal => write!(f, "IPv6 link-local only"),
             Ipv6Config::Off => write!(f, "no IPv6"),

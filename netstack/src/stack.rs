@@ -444,7 +444,7 @@ impl fmt::Display for Addresses {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{cidr}")?;
+            cidr.fmt(f)?;
         }
         Ok(())
     }
