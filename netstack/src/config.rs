@@ -180,7 +180,10 @@ impl Config {
 
 /// The IPv4 part: `ip=` and `gw=`, read (the addresses are checked by [`Config::check`]).
 fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4Config, Error> {
-    let gateway = gw.map(parse_gateway).transpose()?;
+    let gateway = match gw {
+        Some(text) => Some(parse_gateway(text)?),
+        None => None,
+    };
     let config = match ip {
         Some("dhcp") => Ipv4Config::Dhcp,
         Some("off") => Ipv4Config::Off,
@@ -241,7 +244,10 @@ fn ipv6(
     default: Ipv6Config,
     slaac: bool,
 ) -> Result<Ipv6Config, Error> {
-    let gateway = gw6.map(parse_gateway6).transpose()?;
+    let gateway = match gw6 {
+        Some(text) => Some(parse_gateway6(text)?),
+        None => None,
+    };
     let config = match ip6 {
         Some("auto") => Ipv6Config::Auto,
         Some("off") => Ipv6Config::Off,
@@ -355,9 +361,15 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text, None),
     };
-    let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
-    let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
-    let prefix = parse_prefix(prefix, 32).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
+    let Some(address) = parse_ipv4(address) else {
+        return Err(Error::InvalidAddress(quoted(text)));
+    };
+    let Some(prefix) = prefix else {
+        return Err(Error::MissingPrefix(quoted(text)));
+    };
+    let Some(prefix) = parse_prefix(prefix, 32) else {
+        return Err(Error::InvalidPrefix(quoted(text)));
+    };
     // (`min`: the bound parse_prefix checked, visible here, so no assertion is compiled.)
     Ok(Ipv4Cidr::new(address, prefix.min(32)))
 }
@@ -387,7 +399,10 @@ fn check_address(cidr: Ipv4Cidr) -> Result<(), Error> {
 }
 
 fn parse_gateway(text: &str) -> Result<Ipv4Address, Error> {
-    parse_ipv4(text).ok_or_else(|| Error::InvalidGateway(quoted(text)))
+    match parse_ipv4(text) {
+        Some(gateway) => Ok(gateway),
+        None => Err(Error::InvalidGateway(quoted(text))),
+    }
 }
 
 /// A dotted-quad IPv4 address: four decimal numbers from 0 to 255 without leading zeros,
@@ -464,11 +479,15 @@ fn parse_address6(text: &str) -> Result<Ipv6Cidr, Error> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text, None),
     };
-    let address = parse_ipv6(address).ok_or_else(|| Error::InvalidAddress6(quoted(text)))?;
-    let prefix = prefix.ok_or_else(|| Error::MissingPrefix6(quoted(text)))?;
-    let prefix = parse_prefix(prefix, 128)
-        .filter(|&prefix| prefix > 0)
-        .ok_or_else(|| Error::InvalidPrefix6(quoted(text)))?;
+    let Some(address) = parse_ipv6(address) else {
+        return Err(Error::InvalidAddress6(quoted(text)));
+    };
+    let Some(prefix) = prefix else {
+        return Err(Error::MissingPrefix6(quoted(text)));
+    };
+    let Some(prefix) = parse_prefix(prefix, 128).filter(|&prefix| prefix > 0) else {
+        return Err(Error::InvalidPrefix6(quoted(text)));
+    };
     Ok(Ipv6Cidr::new(address, prefix.min(128)))
 }
 
@@ -491,7 +510,10 @@ fn check_address6(cidr: Ipv6Cidr) -> Result<(), Error> {
 }
 
 fn parse_gateway6(text: &str) -> Result<Ipv6Address, Error> {
-    parse_ipv6(text).ok_or_else(|| Error::InvalidGateway6(quoted(text)))
+    match parse_ipv6(text) {
+        Some(gateway) => Ok(gateway),
+        None => Err(Error::InvalidGateway6(quoted(text))),
+    }
 }
 
 /// The router must be a unicast address other than our own: link-local (the usual case), or
