@@ -12,11 +12,16 @@
 //! | `ip=dhcp` | DHCPv4: address, gateway and DNS servers from the lease |
 //! | `ip=off` | no IPv4 |
 //! | `ip6=2001:db8::53/64 gw6=fe80::1` | static IPv6 address, default route via the router (link-local, or on the prefix) |
-//! | `ip6=auto` | SLAAC (RFC 4862): address and default route from router advertisements, for as long as their lifetimes say |
+//! | `ip6=auto` | SLAAC (RFC 4862): address and default route from router advertisements, for as long as their lifetimes say (feature `slaac`) |
 //! | `ip6=off` | no IPv6 (not even link-local) |
 //! | (no `ip=`, no `ip6=`) | the app's default for both; a `gw=`/`gw6=` then replaces the default's gateway |
 //! | `ip6=` without `ip=` | IPv6 only |
 //! | `ip=` without `ip6=` | the app's default for IPv6 |
+//!
+//! SLAAC is a cargo feature, `slaac` (on by default), as the DHCPv4 client is (`dhcp`). An
+//! image built without it refuses `ip6=auto` ([`Error::SlaacNotBuilt`]); where SLAAC would be
+//! the default it falls back to IPv6 with the link-local address alone
+//! ([`Ipv6Config::LinkLocal`]), so that `ip=` alone still gives a dual-stack interface.
 //!
 //! The words are read through a lookup closure (`Cmdline::get` in the kernel, the parsed
 //! options in hosted mode), so this crate does not depend on the runtime. A bad value is an
@@ -69,27 +74,41 @@ pub enum Ipv6Config {
     },
     /// Stateless address autoconfiguration (RFC 4862): router solicitations at start, an
     /// address on each advertised prefix and a default route via each advertising router,
-    /// dropped when their lifetimes end.
+    /// dropped when their lifetimes end. Needs the feature `slaac`.
     Auto,
+    /// The link-local address alone: neighbour discovery and ping on the link, no router. The
+    /// default for IPv6 instead of [`Auto`](Ipv6Config::Auto) in a build without SLAAC (no
+    /// command-line word gives it).
+    LinkLocal,
     /// No IPv6.
     Off,
 }
+
+/// The default for IPv6: SLAAC where it is built in, else the link-local address alone.
+const DEFAULT_IPV6: Ipv6Config = if cfg!(feature = "slaac") {
+    Ipv6Config::Auto
+} else {
+    Ipv6Config::LinkLocal
+};
 
 /// Longest bad value quoted back in an error.
 const MAX_QUOTED: usize = 64;
 
 impl Config {
-    /// DHCPv4 and SLAAC: what a host on an unknown network tries.
+    /// DHCPv4 and SLAAC: what a host on an unknown network tries. (Without the feature
+    /// `slaac`, IPv6 is [`LinkLocal`](Ipv6Config::LinkLocal); without `dhcp`, IPv4 is still
+    /// DHCP, which [`check`](Config::check) refuses: such an image needs `ip=`.)
     pub const AUTO: Config = Config {
         ipv4: Ipv4Config::Dhcp,
-        ipv6: Ipv6Config::Auto,
+        ipv6: DEFAULT_IPV6,
     };
 
-    /// A static IPv4 address and gateway, with SLAAC for IPv6.
+    /// A static IPv4 address and gateway, with SLAAC for IPv6 (link-local only without the
+    /// feature `slaac`).
     pub const fn ipv4(address: Ipv4Cidr, gateway: Option<Ipv4Address>) -> Config {
         Config {
             ipv4: Ipv4Config::Static { address, gateway },
-            ipv6: Ipv6Config::Auto,
+            ipv6: DEFAULT_IPV6,
         }
     }
 
@@ -120,14 +139,20 @@ impl Config {
         } else {
             default.ipv4
         };
+        // The words' syntax and combinations first, then the addresses themselves (one
+        // check for parsed and hand-built configurations).
         let config = Config {
             ipv4: ipv4(ip, lookup("gw"), ipv4_default)?,
-            ipv6: ipv6(ip6, lookup("gw6"), default.ipv6)?,
+            ipv6: ipv6(ip6, lookup("gw6"), default.ipv6, cfg!(feature = "slaac"))?,
         };
-        if config.ipv4 == Ipv4Config::Off && config.ipv6 == Ipv6Config::Off {
-            return Err(Error::NoAddress);
+        // Apps wait for an address beyond the link before they serve.
+        if matches!(
+            (config.ipv4, config.ipv6),
+            (Ipv4Config::Off, Ipv6Config::LinkLocal)
+        ) {
+            return Err(Error::LinkLocalOnly);
         }
-        Ok(config)
+        config.check()
     }
 
     /// A configuration built by hand, checked as [`from_lookup`](Config::from_lookup) checks
@@ -139,25 +164,26 @@ impl Config {
                 check_gateway(address, gateway)?;
             }
         }
-        if let Ipv6Config::Static { address, gateway } = self.ipv6 {
-            check_address6(address)?;
-            if let Some(gateway) = gateway {
-                check_gateway6(address, gateway)?;
-            }
-        }
-        if self.ipv4 == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+        check_ipv6(self.ipv6)?;
+        if matches!(self.ipv4, Ipv4Config::Dhcp) && !cfg!(feature = "dhcp") {
             return Err(Error::DhcpNotBuilt);
         }
-        if self.ipv4 == Ipv4Config::Off && self.ipv6 == Ipv6Config::Off {
+        if matches!(self.ipv6, Ipv6Config::Auto) && !cfg!(feature = "slaac") {
+            return Err(Error::SlaacNotBuilt);
+        }
+        if matches!((self.ipv4, self.ipv6), (Ipv4Config::Off, Ipv6Config::Off)) {
             return Err(Error::NoAddress);
         }
         Ok(self)
     }
 }
 
-/// The IPv4 part: `ip=` and `gw=`.
+/// The IPv4 part: `ip=` and `gw=`, read (the addresses are checked by [`Config::check`]).
 fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4Config, Error> {
-    let gateway = gw.map(parse_gateway).transpose()?;
+    let gateway = match gw {
+        Some(text) => Some(parse_gateway(text)?),
+        None => None,
+    };
     let config = match ip {
         Some("dhcp") => Ipv4Config::Dhcp,
         Some("off") => Ipv4Config::Off,
@@ -167,32 +193,32 @@ fn ipv4(ip: Option<&str>, gw: Option<&str>, default: Ipv4Config) -> Result<Ipv4C
         },
         None => default,
     };
-    if config == Ipv4Config::Dhcp && !cfg!(feature = "dhcp") {
+    if matches!(config, Ipv4Config::Dhcp) && !cfg!(feature = "dhcp") {
         return Err(Error::DhcpNotBuilt);
     }
     match (config, gateway) {
         (config, None) => Ok(config),
-        (Ipv4Config::Dhcp, Some(_)) => Err(Error::GatewayWithDhcp),
-        (Ipv4Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw")),
-        (Ipv4Config::Static { address, .. }, Some(gateway)) => {
-            check_gateway(address, gateway)?;
-            Ok(Ipv4Config::Static {
-                address,
-                gateway: Some(gateway),
-            })
+        (Ipv4Config::Static { address, .. }, gateway) => {
+            Ok(Ipv4Config::Static { address, gateway })
         }
+        (Ipv4Config::Dhcp, _) => Err(Error::GatewayWithDhcp),
+        (Ipv4Config::Off, _) => Err(Error::GatewayWithoutAddress("gw")),
     }
 }
 
 impl Ipv6Config {
     /// `ip6=` and `gw6=` alone, as [`Config::from_lookup`] reads them (for host tools that
-    /// check what a guest will be told, e.g. the manifest's `[[network]] ip6`).
+    /// check what a guest will be told, e.g. the manifest's `[[network]] ip6`). `ip6=auto` is
+    /// accepted whether or not this build has SLAAC: the words are for some image, not this
+    /// program.
     pub fn from_words(ip6: &str, gw6: Option<&str>) -> Result<Ipv6Config, Error> {
-        ipv6(Some(ip6), gw6, Ipv6Config::Off)
+        let config = ipv6(Some(ip6), gw6, Ipv6Config::Off, true)?;
+        check_ipv6(config)?;
+        Ok(config)
     }
 
     /// The command-line words that say this (`ip6=ADDRESS/PREFIX [gw6=ROUTER]`, `ip6=auto`,
-    /// `ip6=off`).
+    /// `ip6=off`; none for [`LinkLocal`](Ipv6Config::LinkLocal), which is only a default).
     pub fn words(&self) -> String {
         match self {
             Ipv6Config::Static {
@@ -204,14 +230,24 @@ impl Ipv6Config {
                 gateway: None,
             } => alloc::format!("ip6={address}"),
             Ipv6Config::Auto => String::from("ip6=auto"),
+            Ipv6Config::LinkLocal => String::new(),
             Ipv6Config::Off => String::from("ip6=off"),
         }
     }
 }
 
-/// The IPv6 part: `ip6=` and `gw6=`.
-fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv6Config, Error> {
-    let gateway = gw6.map(parse_gateway6).transpose()?;
+/// The IPv6 part: `ip6=` and `gw6=`, read (the addresses are checked by [`check_ipv6`]);
+/// `slaac`: whether `ip6=auto` can be had.
+fn ipv6(
+    ip6: Option<&str>,
+    gw6: Option<&str>,
+    default: Ipv6Config,
+    slaac: bool,
+) -> Result<Ipv6Config, Error> {
+    let gateway = match gw6 {
+        Some(text) => Some(parse_gateway6(text)?),
+        None => None,
+    };
     let config = match ip6 {
         Some("auto") => Ipv6Config::Auto,
         Some("off") => Ipv6Config::Off,
@@ -221,27 +257,42 @@ fn ipv6(ip6: Option<&str>, gw6: Option<&str>, default: Ipv6Config) -> Result<Ipv
         },
         None => default,
     };
+    if matches!(config, Ipv6Config::Auto) && !slaac {
+        return Err(Error::SlaacNotBuilt);
+    }
     match (config, gateway) {
         (config, None) => Ok(config),
-        (Ipv6Config::Auto, Some(_)) => Err(Error::GatewayWithAuto),
-        (Ipv6Config::Off, Some(_)) => Err(Error::GatewayWithoutAddress("gw6")),
-        (Ipv6Config::Static { address, .. }, Some(gateway)) => {
+        (Ipv6Config::Static { address, .. }, gateway) => {
+            Ok(Ipv6Config::Static { address, gateway })
+        }
+        (Ipv6Config::Auto, _) => Err(Error::GatewayWithAuto),
+        (Ipv6Config::LinkLocal | Ipv6Config::Off, _) => Err(Error::GatewayWithoutAddress("gw6")),
+    }
+}
+
+/// A static IPv6 address and router: usable, and the router on the link.
+fn check_ipv6(config: Ipv6Config) -> Result<(), Error> {
+    if let Ipv6Config::Static { address, gateway } = config {
+        check_address6(address)?;
+        if let Some(gateway) = gateway {
             check_gateway6(address, gateway)?;
-            Ok(Ipv6Config::Static {
-                address,
-                gateway: Some(gateway),
-            })
         }
     }
+    Ok(())
 }
 
 impl fmt::Display for Config {
     /// `IPV4, IPV6` (a family that is off is left out).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // (Direct calls, not `write!` with arguments: less code.)
         match (self.ipv4, self.ipv6) {
-            (ipv4, Ipv6Config::Off) => write!(f, "{ipv4}"),
-            (Ipv4Config::Off, ipv6) => write!(f, "{ipv6}"),
-            (ipv4, ipv6) => write!(f, "{ipv4}, {ipv6}"),
+            (ipv4, Ipv6Config::Off) => ipv4.fmt(f),
+            (Ipv4Config::Off, ipv6) => ipv6.fmt(f),
+            (ipv4, ipv6) => {
+                ipv4.fmt(f)?;
+                f.write_str(", ")?;
+                ipv6.fmt(f)
+            }
         }
     }
 }
@@ -252,11 +303,18 @@ impl fmt::Display for Ipv4Config {
             Ipv4Config::Static {
                 address,
                 gateway: Some(gateway),
-            } => write!(f, "{address} via {gateway}"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" via ")?;
+                gateway.fmt(f)
+            }
             Ipv4Config::Static {
                 address,
                 gateway: None,
-            } => write!(f, "{address} (no gateway)"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" (no gateway)")
+            }
             Ipv4Config::Dhcp => write!(f, "dhcp"),
             Ipv4Config::Off => write!(f, "no IPv4"),
         }
@@ -269,12 +327,20 @@ impl fmt::Display for Ipv6Config {
             Ipv6Config::Static {
                 address,
                 gateway: Some(gateway),
-            } => write!(f, "{address} via {gateway}"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" via ")?;
+                gateway.fmt(f)
+            }
             Ipv6Config::Static {
                 address,
                 gateway: None,
-            } => write!(f, "{address} (no IPv6 router)"),
+            } => {
+                address.fmt(f)?;
+                f.write_str(" (no IPv6 router)")
+            }
             Ipv6Config::Auto => write!(f, "IPv6 auto"),
+            Ipv6Config::LinkLocal => write!(f, "IPv6 link-local only"),
             Ipv6Config::Off => write!(f, "no IPv6"),
         }
     }
@@ -295,27 +361,25 @@ fn parse_address(text: &str) -> Result<Ipv4Cidr, Error> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text, None),
     };
-    let address = parse_ipv4(address).ok_or_else(|| Error::InvalidAddress(quoted(text)))?;
-    let prefix = prefix.ok_or_else(|| Error::MissingPrefix(quoted(text)))?;
-    let prefix = parse_prefix(prefix, 32).ok_or_else(|| Error::InvalidPrefix(quoted(text)))?;
-    let cidr = Ipv4Cidr::new(address, prefix);
-    check_address(cidr)?;
-    Ok(cidr)
+    let Some(address) = parse_ipv4(address) else {
+        return Err(Error::InvalidAddress(quoted(text)));
+    };
+    let Some(prefix) = prefix else {
+        return Err(Error::MissingPrefix(quoted(text)));
+    };
+    let Some(prefix) = parse_prefix(prefix, 32) else {
+        return Err(Error::InvalidPrefix(quoted(text)));
+    };
+    // (`min`: the bound parse_prefix checked, visible here, so no assertion is compiled.)
+    Ok(Ipv4Cidr::new(address, prefix.min(32)))
 }
 
 /// A prefix length: 0 to `max` in plain decimal (no sign, no leading zero).
 fn parse_prefix(text: &str, max: u8) -> Option<u8> {
-    let plain = !text.is_empty()
-        && text.len() <= 3
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    if !plain {
-        return None;
+    match read_number(text.as_bytes(), false)? {
+        (prefix, []) if prefix <= u16::from(max) => Some(prefix as u8),
+        _ => None,
     }
-    let prefix = text
-        .bytes()
-        .fold(0u16, |value, digit| value * 10 + u16::from(digit - b'0'));
-    (prefix <= u16::from(max)).then_some(prefix as u8)
 }
 
 /// A host may not use special addresses, nor its subnet's network or broadcast address
@@ -335,39 +399,66 @@ fn check_address(cidr: Ipv4Cidr) -> Result<(), Error> {
 }
 
 fn parse_gateway(text: &str) -> Result<Ipv4Address, Error> {
-    parse_ipv4(text).ok_or_else(|| Error::InvalidGateway(quoted(text)))
+    match parse_ipv4(text) {
+        Some(gateway) => Ok(gateway),
+        None => Err(Error::InvalidGateway(quoted(text))),
+    }
 }
 
 /// A dotted-quad IPv4 address: four decimal numbers from 0 to 255 without leading zeros,
 /// exactly what `core::net::Ipv4Addr::from_str` accepts (a test compares them), in a quarter
 /// of its code.
 fn parse_ipv4(text: &str) -> Option<Ipv4Address> {
+    match read_ipv4(text.as_bytes())? {
+        (octets, []) => Some(Ipv4Address::from(octets)),
+        _ => None,
+    }
+}
+
+/// A dotted quad at the start of `text`, as core's address parser reads one; returns its
+/// octets and the rest of the text.
+fn read_ipv4(text: &[u8]) -> Option<([u8; 4], &[u8])> {
     let mut octets = [0u8; 4];
-    let mut index = 0;
+    let mut rest = text;
+    for (index, octet) in octets.iter_mut().enumerate() {
+        if index > 0 {
+            // (Slice patterns, not `strip_prefix`: no `split_at` panic path.)
+            let [b'.', after @ ..] = rest else {
+                return None;
+            };
+            rest = after;
+        }
+        let (value, after) = read_number(rest, false)?;
+        *octet = u8::try_from(value).ok()?;
+        rest = after;
+    }
+    Some((octets, rest))
+}
+
+/// A number at the start of `text`, as core's address parser reads one: every digit that
+/// follows (decimal, or hexadecimal with `hex`), at most three decimal or four hexadecimal
+/// digits, and a decimal number has no leading zero. Returns its value and the rest.
+fn read_number(text: &[u8], hex: bool) -> Option<(u16, &[u8])> {
+    let (radix, max_digits) = if hex { (16, 4) } else { (10, 3) };
     let mut value: u16 = 0;
     let mut digits = 0;
-    for byte in text.bytes().chain(core::iter::once(b'.')) {
-        match byte {
-            b'0'..=b'9' => {
-                if digits > 0 && value == 0 {
-                    return None; // a leading zero
-                }
-                value = value * 10 + u16::from(byte - b'0');
-                digits += 1;
-                if value > 255 {
-                    return None;
-                }
-            }
-            b'.' if digits > 0 => {
-                *octets.get_mut(index)? = value as u8;
-                index += 1;
-                value = 0;
-                digits = 0;
-            }
-            _ => return None,
+    let mut rest = text;
+    while let [byte, after @ ..] = rest {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' | b'A'..=b'F' if hex => (byte | 0x20) - b'a' + 10,
+            _ => break,
+        };
+        if digits == max_digits {
+            return None;
         }
+        // At most 4 hex digits (0xffff) or 3 decimal ones: no overflow.
+        value = value * radix + u16::from(digit);
+        digits += 1;
+        rest = after;
     }
-    (index == 4).then_some(Ipv4Address::from(octets))
+    let leading_zero = !hex && digits > 1 && text.first() == Some(&b'0');
+    (digits > 0 && !leading_zero).then_some((value, rest))
 }
 
 /// The gateway must be another host on the interface's subnet.
@@ -388,14 +479,16 @@ fn parse_address6(text: &str) -> Result<Ipv6Cidr, Error> {
         Some((address, prefix)) => (address, Some(prefix)),
         None => (text, None),
     };
-    let address = parse_ipv6(address).ok_or_else(|| Error::InvalidAddress6(quoted(text)))?;
-    let prefix = prefix.ok_or_else(|| Error::MissingPrefix6(quoted(text)))?;
-    let prefix = parse_prefix(prefix, 128)
-        .filter(|&prefix| prefix > 0)
-        .ok_or_else(|| Error::InvalidPrefix6(quoted(text)))?;
-    let cidr = Ipv6Cidr::new(address, prefix);
-    check_address6(cidr)?;
-    Ok(cidr)
+    let Some(address) = parse_ipv6(address) else {
+        return Err(Error::InvalidAddress6(quoted(text)));
+    };
+    let Some(prefix) = prefix else {
+        return Err(Error::MissingPrefix6(quoted(text)));
+    };
+    let Some(prefix) = parse_prefix(prefix, 128).filter(|&prefix| prefix > 0) else {
+        return Err(Error::InvalidPrefix6(quoted(text)));
+    };
+    Ok(Ipv6Cidr::new(address, prefix.min(128)))
 }
 
 /// A static IPv6 address must be a global or unique-local unicast address: not unspecified,
@@ -417,7 +510,10 @@ fn check_address6(cidr: Ipv6Cidr) -> Result<(), Error> {
 }
 
 fn parse_gateway6(text: &str) -> Result<Ipv6Address, Error> {
-    parse_ipv6(text).ok_or_else(|| Error::InvalidGateway6(quoted(text)))
+    match parse_ipv6(text) {
+        Some(gateway) => Ok(gateway),
+        None => Err(Error::InvalidGateway6(quoted(text))),
+    }
 }
 
 /// The router must be a unicast address other than our own: link-local (the usual case), or
@@ -434,65 +530,66 @@ fn check_gateway6(address: Ipv6Cidr, gateway: Ipv6Address) -> Result<(), Error> 
 /// An IPv6 address in the text forms of RFC 4291 2.2: eight groups of one to four hex digits,
 /// `::` once for one or more zero groups, and a dotted-quad IPv4 address in place of the last
 /// two groups. Exactly what `core::net::Ipv6Addr::from_str` accepts (a test compares them), in
-/// less code.
+/// less code: the same steps as core's parser, on bytes.
 fn parse_ipv6(text: &str) -> Option<Ipv6Address> {
-    let mut head = [0u16; 8];
-    let mut tail = [0u16; 8];
     let mut words = [0u16; 8];
-    match text.split_once("::") {
-        None => {
-            (parse_groups(text, &mut words, true)? == 8).then_some(())?;
+    let (head, ipv4, mut rest) = read_groups(text.as_bytes(), &mut words);
+    if head < 8 {
+        // Fewer than eight groups: `::` must follow (and no IPv4 tail before it), then up to
+        // 7 - head groups (`::` stands for at least one).
+        if ipv4 {
+            return None;
         }
-        Some((before, after)) => {
-            let before_count = parse_groups(before, &mut head, false)?;
-            let after_count = parse_groups(after, &mut tail, true)?;
-            if before_count + after_count > 7 {
-                return None; // `::` stands for at least one group
-            }
-            for (word, value) in words.iter_mut().zip(head.iter().take(before_count)) {
-                *word = *value;
-            }
-            let skip = 8 - after_count;
-            for (word, value) in words.iter_mut().skip(skip).zip(tail.iter()) {
-                *word = *value;
-            }
+        let [b':', b':', after @ ..] = rest else {
+            return None;
+        };
+        rest = after;
+        let mut tail = [0u16; 7];
+        let (count, _, after) = read_groups(rest, tail.get_mut(..7 - head)?);
+        for (word, value) in words.iter_mut().skip(8 - count).zip(tail) {
+            *word = value;
         }
+        rest = after;
     }
-    let [a, b, c, d, e, f, g, h] = words;
-    Some(Ipv6Address::new(a, b, c, d, e, f, g, h))
+    rest.is_empty().then_some(Ipv6Address::from(words))
 }
 
-/// Groups separated by `:` into `out`; returns how many (an empty text has none). With
-/// `ipv4_last`, the last piece may be a dotted quad (two groups).
-fn parse_groups(text: &str, out: &mut [u16; 8], ipv4_last: bool) -> Option<usize> {
-    if text.is_empty() {
-        return Some(0);
-    }
-    let mut count = 0;
-    let mut pieces = text.split(':').peekable();
-    while let Some(piece) = pieces.next() {
-        if ipv4_last && pieces.peek().is_none() && piece.contains('.') {
-            let [a, b, c, d] = parse_ipv4(piece)?.octets();
-            *out.get_mut(count)? = u16::from_be_bytes([a, b]);
-            *out.get_mut(count + 1)? = u16::from_be_bytes([c, d]);
-            count += 2;
+/// Groups separated by `:` at the start of `text`, at most `out.len()` of them, into `out`; a
+/// dotted quad where two groups still fit counts as those two and ends the list (as in core's
+/// parser). Returns how many groups, whether the last were a dotted quad, and the rest of the
+/// text (from the `:` before a group that could not be read).
+fn read_groups<'a>(text: &'a [u8], out: &mut [u16]) -> (usize, bool, &'a [u8]) {
+    let limit = out.len();
+    let mut rest = text;
+    for index in 0..limit {
+        let piece = if index == 0 {
+            rest
         } else {
-            if piece.is_empty() || piece.len() > 4 || !piece.bytes().all(|b| b.is_ascii_hexdigit())
-            {
-                return None;
+            match rest {
+                [b':', piece @ ..] => piece,
+                _ => return (index, false, rest),
             }
-            let value = piece.bytes().fold(0u16, |value, digit| {
-                let nibble = match digit {
-                    b'0'..=b'9' => digit - b'0',
-                    _ => (digit | 0x20) - b'a' + 10,
-                };
-                value << 4 | u16::from(nibble)
-            });
-            *out.get_mut(count)? = value;
-            count += 1;
+        };
+        if index + 1 < limit
+            && let Some(([a, b, c, d], after)) = read_ipv4(piece)
+        {
+            if let Some([high, low]) = out.get_mut(index..index + 2) {
+                *high = u16::from_be_bytes([a, b]);
+                *low = u16::from_be_bytes([c, d]);
+            }
+            return (index + 2, true, after);
+        }
+        match read_number(piece, true) {
+            Some((value, after)) => {
+                if let Some(word) = out.get_mut(index) {
+                    *word = value;
+                }
+                rest = after;
+            }
+            None => return (index, false, rest),
         }
     }
-    Some(count)
+    (limit, false, rest)
 }
 
 #[cfg(test)]
@@ -581,9 +678,11 @@ mod tests {
         address: Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 10), 24),
         gateway: Some(Ipv4Address::new(192, 168, 1, 1)),
     };
+    /// An app's default: a static IPv4 address, and SLAAC where it is built in (else the
+    /// link-local address alone, as in [`Config::AUTO`]).
     const DEFAULT: Config = Config {
         ipv4: DEFAULT_V4,
-        ipv6: Ipv6Config::Auto,
+        ipv6: DEFAULT_IPV6,
     };
 
     fn cidr(text: &str) -> Ipv4Cidr {
@@ -743,13 +842,26 @@ mod tests {
     #[test]
     fn display_and_check() {
         assert_eq!(Ipv4Config::Dhcp.to_string(), "dhcp");
-        assert_eq!(Config::AUTO.to_string(), "dhcp, IPv6 auto");
+        let ipv6_default = if cfg!(feature = "slaac") {
+            "IPv6 auto"
+        } else {
+            "IPv6 link-local only"
+        };
+        assert_eq!(
+            Config::AUTO.to_string(),
+            std::format!("dhcp, {ipv6_default}")
+        );
         assert_eq!(DEFAULT_V4.to_string(), "192.168.1.10/24 via 192.168.1.1");
         let no_gw = Config::ipv4(cidr("10.1.2.3/16"), None);
         assert_eq!(
             no_gw.check().unwrap().to_string(),
-            "10.1.2.3/16 (no gateway), IPv6 auto"
+            std::format!("10.1.2.3/16 (no gateway), {ipv6_default}")
         );
+        let auto = Config {
+            ipv6: Ipv6Config::Auto,
+            ..no_gw
+        };
+        assert_eq!(auto.check(), slaac(Ok(auto)));
         assert!(Config::ipv4(cidr("10.1.0.0/16"), None).check().is_err());
         let outside = Config::ipv4(cidr("10.1.2.3/16"), Some(Ipv4Address::new(10, 2, 0, 1)));
         assert!(outside.check().is_err());
@@ -778,6 +890,63 @@ mod tests {
             ipv6: Ipv6Config::Off,
         };
         assert_eq!(none.check(), Err(Error::NoAddress));
+    }
+
+    /// What asking for SLAAC gives: `with_slaac` when it is built in (feature `slaac`), else
+    /// the error saying it is not.
+    fn slaac<T>(with_slaac: Result<T, Error>) -> Result<T, Error> {
+        if cfg!(feature = "slaac") {
+            with_slaac
+        } else {
+            Err(Error::SlaacNotBuilt)
+        }
+    }
+
+    /// Without SLAAC, the default for IPv6 is the link-local address alone: `ip=` alone still
+    /// gives a dual-stack interface, and `gw6=` has no address to route for.
+    #[test]
+    fn without_slaac_the_default_is_link_local() {
+        let ip_only =
+            Config::from_lookup(|key| (key == "ip").then_some("10.0.0.2/24"), Config::AUTO);
+        let expected = if cfg!(feature = "slaac") {
+            Ipv6Config::Auto
+        } else {
+            Ipv6Config::LinkLocal
+        };
+        assert_eq!(ip_only.map(|config| config.ipv6), Ok(expected));
+        assert_eq!(Ipv6Config::LinkLocal.to_string(), "IPv6 link-local only");
+        assert_eq!(Ipv6Config::LinkLocal.words(), "");
+        let link_local = Config {
+            ipv4: Ipv4Config::Off,
+            ipv6: Ipv6Config::LinkLocal,
+        };
+        assert_eq!(link_local.check(), Ok(link_local));
+        let gw6_only = Config::from_lookup(
+            |key| match key {
+                "ip" => Some("10.0.0.2/24"),
+                "gw6" => Some("fe80::1"),
+                _ => None,
+            },
+            Config {
+                ipv6: Ipv6Config::LinkLocal,
+                ..DEFAULT
+            },
+        );
+        assert_eq!(gw6_only, Err(Error::GatewayWithoutAddress("gw6")));
+        // ip=off without ip6= would leave no address beyond the link, where SLAAC is not built.
+        let off = Config::from_lookup(|key| (key == "ip").then_some("off"), Config::AUTO);
+        if cfg!(feature = "slaac") {
+            assert_eq!(off.map(|config| config.ipv6), Ok(Ipv6Config::Auto));
+        } else {
+            assert_eq!(off, Err(Error::LinkLocalOnly));
+            assert!(
+                off.unwrap_err()
+                    .to_string()
+                    .starts_with("ip=off leaves only")
+            );
+        }
+        // Host tools read the words for some image: `auto` is valid whatever this build has.
+        assert_eq!(Ipv6Config::from_words("auto", None), Ok(Ipv6Config::Auto));
     }
 
     fn cidr6(text: &str) -> Ipv6Cidr {
@@ -818,27 +987,33 @@ mod tests {
             both.to_string(),
             "10.0.0.2/24 (no gateway), fd00:1::2/48 via fd00:1::1"
         );
-        // ip= alone keeps the default's IPv6 (SLAAC here); nothing keeps both defaults.
+        // ip= alone keeps the default's IPv6 (SLAAC, or link-local only without it); nothing
+        // keeps both defaults.
         assert_eq!(
             parse6(Some("10.0.0.2/24"), None, None).unwrap().ipv6,
-            Ipv6Config::Auto
+            DEFAULT_IPV6
         );
         assert_eq!(parse6(None, None, None), Ok(DEFAULT));
         assert_eq!(
-            parse6(None, Some("auto"), None).unwrap().ipv6,
-            Ipv6Config::Auto
-        );
-        assert_eq!(
-            parse6(None, Some("auto"), None).unwrap().ipv4,
-            Ipv4Config::Off
+            parse6(None, Some("auto"), None),
+            slaac(Ok(Config {
+                ipv4: Ipv4Config::Off,
+                ipv6: Ipv6Config::Auto,
+            }))
         );
         assert_eq!(
             parse6(Some("10.0.0.2/24"), Some("off"), None).unwrap().ipv6,
             Ipv6Config::Off
         );
+        // ip=off alone keeps the default's IPv6 (not enough without SLAAC: see
+        // `without_slaac_the_default_is_link_local`).
         assert_eq!(
-            parse6(Some("off"), None, None).unwrap().ipv4,
-            Ipv4Config::Off
+            parse6(Some("off"), None, None).map(|config| config.ipv4),
+            if cfg!(feature = "slaac") {
+                Ok(Ipv4Config::Off)
+            } else {
+                Err(Error::LinkLocalOnly)
+            }
         );
         assert_eq!(
             parse6(Some("off"), Some("off"), None),
@@ -906,7 +1081,7 @@ mod tests {
         }
         assert_eq!(
             parse6(None, Some("auto"), Some("fe80::1")),
-            Err(Error::GatewayWithAuto)
+            slaac(Err(Error::GatewayWithAuto))
         );
         assert_eq!(
             parse6(Some("10.0.0.2/24"), Some("off"), Some("fe80::1")),
@@ -956,7 +1131,17 @@ mod tests {
         assert!(message("fd00::2/200", None).contains("from 1 to 128"));
         assert!(message("fe80::2/64", None).contains("link-local"));
         assert!(message("fd00::2/64", Some("fd01::1")).starts_with("gw6=fd01::1 cannot be"));
-        assert!(message("auto", Some("fe80::1")).contains("router advertisements"));
+        let auto_message = if cfg!(feature = "slaac") {
+            "router advertisements"
+        } else {
+            "built without SLAAC: give a static IPv6 address with ip6=ADDRESS/PREFIX"
+        };
+        assert!(message("auto", Some("fe80::1")).contains(auto_message));
+        assert!(
+            Error::SlaacNotBuilt
+                .to_string()
+                .starts_with("this image was built without SLAAC")
+        );
         let off = Config::from_lookup(|k| (k == "ip" || k == "ip6").then_some("off"), DEFAULT);
         assert!(off.unwrap_err().to_string().contains("without an address"));
     }
@@ -1052,6 +1237,22 @@ mod tests {
                 cases.push(std::format!("{}::{}", a.join(":"), b.join(":")));
                 cases.push(std::format!("{}::{}:9.8.7.6", a.join(":"), b.join(":")));
             }
+        }
+        // Random strings up to 24 characters over digits, hex letters, `:` and `.`.
+        let alphabet = b"0123456789abcdefABCDEFg::::...";
+        let mut state: u32 = 0x2545_f491;
+        for _ in 0..100_000 {
+            let mut next = || {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                state
+            };
+            let len = next() % 25;
+            let text: String = (0..len)
+                .map(|_| char::from(alphabet[next() as usize % alphabet.len()]))
+                .collect();
+            cases.push(text);
         }
         for case in &cases {
             assert_eq!(

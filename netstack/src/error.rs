@@ -50,13 +50,20 @@ pub enum Error {
     },
     /// `gw6=` was given with `ip6=auto` (router advertisements provide the router).
     GatewayWithAuto,
-    /// A gateway (`gw=` or `gw6=`, named) was given for a family that is off.
+    /// A gateway (`gw=` or `gw6=`, named) was given for a family that is off, or (`gw6=`) whose
+    /// only address is link-local.
     GatewayWithoutAddress(&'static str),
     /// Both families are off (`ip=off ip6=off`): the interface would have no address.
     NoAddress,
+    /// `ip=off` where IPv6 defaults to the link-local address alone (no SLAAC): no address
+    /// beyond the link.
+    LinkLocalOnly,
     /// DHCP was asked for (`ip=dhcp`, or no `ip=` where DHCP is the default) but the image was
     /// built without the netstack feature `dhcp`.
     DhcpNotBuilt,
+    /// SLAAC was asked for (`ip6=auto`) but the image was built without the netstack feature
+    /// `slaac`.
+    SlaacNotBuilt,
     /// The device's MAC address is a multicast or broadcast address.
     InvalidMac([u8; 6]),
     /// Port 0 was asked for where a fixed port is needed.
@@ -170,7 +177,10 @@ impl fmt::Display for Error {
             Error::GatewayWithoutAddress(word) => {
                 let (family, address) = match *word {
                     "gw" => ("IPv4 is off (ip=off, or ip6= without ip=)", "ip"),
-                    _ => ("IPv6 is off (ip6=off)", "ip6"),
+                    _ => (
+                        "IPv6 has no address to route from (ip6=off, or link-local only)",
+                        "ip6",
+                    ),
                 };
                 write!(
                     f,
@@ -181,10 +191,21 @@ impl fmt::Display for Error {
                 f,
                 "ip=off and ip6=off leave the interface without an address: turn one of them on"
             ),
+            Error::LinkLocalOnly => write!(
+                f,
+                "ip=off leaves only the link-local IPv6 address (this image has no SLAAC): give \
+                 ip=ADDRESS/PREFIX or ip6=ADDRESS/PREFIX"
+            ),
             Error::DhcpNotBuilt => write!(
                 f,
                 "this image was built without DHCP: give a static address with ip=ADDRESS/PREFIX \
                  (e.g. ip=10.0.0.2/24, and gw=ADDRESS for a gateway)"
+            ),
+            Error::SlaacNotBuilt => write!(
+                f,
+                "this image was built without SLAAC: give a static IPv6 address with \
+                 ip6=ADDRESS/PREFIX (e.g. ip6=2001:db8::53/64, and gw6=ADDRESS for a router), \
+                 or leave ip6= out for the link-local address alone"
             ),
             Error::InvalidMac(mac) => write!(
                 f,

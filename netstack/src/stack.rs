@@ -114,9 +114,11 @@ pub(crate) struct Inner {
     dns_servers: Vec<Ipv4Address>,
     /// When SLAAC's router discovery has run its course (see [`QUIET_ADVERTISEMENT`]), until
     /// the stack has dealt with smoltcp's stale deadline.
+    #[cfg(feature = "slaac")]
     slaac_discovery_end: Option<Duration>,
     /// The SLAAC addresses at the last poll (to log and count what router advertisements
     /// change).
+    #[cfg(feature = "slaac")]
     slaac: Vec<Ipv6Cidr>,
     /// The time of the last poll (or of creation).
     pub(crate) now: Duration,
@@ -167,7 +169,10 @@ impl Stack {
         let mut iface_config = iface::Config::new(HardwareAddress::Ethernet(mac));
         iface_config.random_seed = machine.random_u64();
         // Router solicitations at start, then addresses and routes from advertisements.
-        iface_config.slaac = config.ipv6 == Ipv6Config::Auto;
+        #[cfg(feature = "slaac")]
+        {
+            iface_config.slaac = matches!(config.ipv6, Ipv6Config::Auto);
+        }
         let mut iface = Interface::new(iface_config, &mut device, instant(now));
         #[cfg_attr(not(feature = "dhcp"), allow(unused_mut))]
         let mut sockets = SocketSet::new(Vec::new());
@@ -185,7 +190,7 @@ impl Stack {
             Ipv4Config::Dhcp => return Err(Error::DhcpNotBuilt),
             Ipv4Config::Off => {}
         }
-        if config.ipv6 != Ipv6Config::Off {
+        if !matches!(config.ipv6, Ipv6Config::Off) {
             set_ipv6(&mut iface, mac, config.ipv6);
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
@@ -200,8 +205,10 @@ impl Stack {
                 #[cfg(feature = "dhcp")]
                 dhcp,
                 dns_servers: Vec::new(),
+                #[cfg(feature = "slaac")]
                 slaac: Vec::new(),
-                slaac_discovery_end: (config.ipv6 == Ipv6Config::Auto)
+                #[cfg(feature = "slaac")]
+                slaac_discovery_end: matches!(config.ipv6, Ipv6Config::Auto)
                     .then(|| now.saturating_add(SLAAC_DISCOVERY)),
                 now,
                 buffers,
@@ -231,11 +238,13 @@ impl Stack {
             inner
                 .iface
                 .poll(timestamp, &mut inner.device, &mut inner.sockets);
+            #[cfg(feature = "slaac")]
             inner.end_slaac_discovery(now);
             inner.device.device.flush();
             #[cfg(feature = "dhcp")]
             inner.poll_dhcp(&mut wake);
-            if inner.config.ipv6 == Ipv6Config::Auto {
+            #[cfg(feature = "slaac")]
+            if matches!(inner.config.ipv6, Ipv6Config::Auto) {
                 inner.poll_slaac(&mut wake);
             }
             inner.reap_lingering(now);
@@ -435,7 +444,7 @@ impl fmt::Display for Addresses {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            write!(f, "{cidr}")?;
+            cidr.fmt(f)?;
         }
         Ok(())
     }
@@ -483,6 +492,7 @@ fn set_ipv6(iface: &mut Interface, mac: EthernetAddress, config: Ipv6Config) {
     }
 }
 
+#[cfg(feature = "slaac")]
 /// How long smoltcp's router discovery lasts: three solicitations four seconds apart
 /// (RFC 4861 section 10, `MAX_RTR_SOLICITATIONS` and `RTR_SOLICITATION_INTERVAL`), and the
 /// wait after the last.
@@ -497,6 +507,7 @@ const SLAAC_DISCOVERY: Duration = Duration::from_secs(12);
 /// that phase (later ones, solicited or not, are still taken), so when discovery has run its
 /// course without one the stack hands smoltcp this one. (A test checks the frame with
 /// smoltcp's parser, checksum included.)
+#[cfg(feature = "slaac")]
 #[rustfmt::skip]
 const QUIET_ADVERTISEMENT: [u8; 70] = [
     // Ethernet: to 33:33:00:00:00:01 from 02:00:00:00:00:00, IPv6.
@@ -513,6 +524,7 @@ impl Inner {
     /// See [`QUIET_ADVERTISEMENT`]: once discovery is over, if smoltcp's deadline is already
     /// due right after a poll, ends its discovery phase (once; advertisements from real
     /// routers keep working as before).
+    #[cfg(feature = "slaac")]
     fn end_slaac_discovery(&mut self, now: Duration) {
         let Some(end) = self.slaac_discovery_end else {
             return;
@@ -582,6 +594,7 @@ impl Inner {
     /// Logs and counts what router advertisements changed: SLAAC addresses taken or expired
     /// (smoltcp applies them during the interface's poll). A new address wakes the tasks
     /// waiting for one.
+    #[cfg(feature = "slaac")]
     fn poll_slaac(&mut self, wake: &mut Vec<Waker>) {
         let global = |cidr: &IpCidr| match cidr {
             IpCidr::Ipv6(v6) if !v6.address().is_unicast_link_local() => Some(*v6),
@@ -805,7 +818,7 @@ mod tests {
         bytes
     }
 
-    /// The interface answers ARP and ICMP echo requests by itself (no socket).
+    #[cfg(feature = "slaac")]
     #[test]
     fn the_quiet_advertisement_is_a_valid_router_advertisement_that_says_nothing() {
         use smoltcp::phy::ChecksumCapabilities;
@@ -837,6 +850,40 @@ mod tests {
         }
     }
 
+    /// With IPv6 on, the interface has its link-local address (from the MAC) first, then the
+    /// static one; `LinkLocal` gives the link-local address alone, `Off` none.
+    #[test]
+    fn ipv6_addresses_by_configuration() {
+        let wire = Wire::new();
+        let machine = SimMachine::new(&wire, 3);
+        let addresses = |ipv6| {
+            let (_, end) = wire.ends();
+            let mac = EthernetAddress(end.mac_address());
+            let config = Config {
+                ipv4: Ipv4Config::Static {
+                    address: Ipv4Cidr::new(US, 24),
+                    gateway: None,
+                },
+                ipv6,
+            };
+            let stack = Stack::new(Box::new(end), config, &machine).unwrap();
+            let link_local =
+                Ipv6Cidr::from_link_prefix(&LINK_LOCAL, HardwareAddress::Ethernet(mac));
+            (stack.ipv6_cidrs(), link_local.unwrap())
+        };
+        let (cidrs, link_local) = addresses(Ipv6Config::LinkLocal);
+        assert_eq!(cidrs, vec![link_local]);
+        assert!(link_local.address().is_unicast_link_local());
+        let global = Ipv6Cidr::new(Ipv6Address::new(0xfd00, 0, 0, 0, 0, 0, 0, 2), 64);
+        let (cidrs, link_local) = addresses(Ipv6Config::Static {
+            address: global,
+            gateway: None,
+        });
+        assert_eq!(cidrs, vec![link_local, global]);
+        assert_eq!(addresses(Ipv6Config::Off).0, vec![]);
+    }
+
+    /// The interface answers ARP and ICMP echo requests by itself (no socket).
     #[test]
     fn answers_arp_and_ping() {
         let wire = Wire::new();

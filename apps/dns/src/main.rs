@@ -7,10 +7,12 @@
 //!   required: an authoritative server needs a fixed address (the NS records and glue that
 //!   point at it), so the image is built without the DHCP client (netstack feature `dhcp`,
 //!   about 9 KB of the 200 KB budget); without `ip=`, or with `ip=dhcp`, it stops with an
-//!   error that says so. A bad module or command line is a clear console error and the guest
-//!   stops.
+//!   error that says so. For the same reason it has no SLAAC (netstack feature `slaac`): a
+//!   global IPv6 address is `ip6=ADDR/PREFIX [gw6=ADDR]`; without `ip6=` the interface has its
+//!   link-local IPv6 address alone, and `ip6=auto` stops with an error. A bad module or
+//!   command line is a clear console error and the guest stops.
 //! - **Hosted** (Linux): `dns --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...`
-//!   serves over a TAP interface, for development and benchmarks.
+//!   serves over a TAP interface, for development and benchmarks (with DHCP and SLAAC).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 

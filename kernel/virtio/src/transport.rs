@@ -134,7 +134,10 @@ impl<R: Registers + Clone> Transport<R> {
             common: window(device.common)?,
             notify: window(device.notify)?,
             notify_off_multiplier: device.notify_off_multiplier,
-            device: device.device.map(window).transpose()?,
+            device: match device.device {
+                Some(structure) => Some(window(structure)?),
+                None => None,
+            },
             msix: match device.msix {
                 Some(msix) => Some((msix, window(msix.table)?)),
                 None => None,

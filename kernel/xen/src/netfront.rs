@@ -421,10 +421,12 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
         let device = store.xenbus_device(&frontend)?;
         let mac_path = device.frontend_node("mac");
         let value = store.read(&mac_path)?;
-        let mac = parse_mac(&value).ok_or_else(|| Error::InvalidMac {
-            path: mac_path,
-            value: crate::types::truncated(&value, 64),
-        })?;
+        let Some(mac) = parse_mac(&value) else {
+            return Err(Error::InvalidMac {
+                path: mac_path,
+                value: crate::types::truncated(&value, 64),
+            });
+        };
         let deadline = hypervisor.now_ns().saturating_add(CONNECT_TIMEOUT_NS);
 
         // Start from Initialising: a device left Closed by an earlier connection reopens.

@@ -365,14 +365,12 @@ impl<H: Hypervisor> XenStore<'_, H> {
         }
         let id_path = format!("{frontend}/backend-id");
         let id = self.read_u64(&id_path)?;
-        let backend_id =
-            u32::try_from(id)
-                .ok()
-                .and_then(DomId::new)
-                .ok_or(Error::InvalidBackendId {
-                    path: id_path,
-                    value: id,
-                })?;
+        let Some(backend_id) = u32::try_from(id).ok().and_then(DomId::new) else {
+            return Err(Error::InvalidBackendId {
+                path: id_path,
+                value: id,
+            });
+        };
         Ok(XenbusDevice {
             frontend: frontend.into(),
             backend,
