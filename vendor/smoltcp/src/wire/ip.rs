@@ -624,7 +624,7 @@ impl Repr {
                 hop_limit,
             }),
             #[allow(unreachable_patterns)]
-            _ => panic!("IP version mismatch: src={src_addr:?} dst={dst_addr:?}"),
+            _ => panic!("IP version mismatch"),
         }
     }
 

@@ -896,7 +896,7 @@ impl InterfaceInner {
     fn check_ip_addrs(addrs: &[IpCidr]) {
         for cidr in addrs {
             if !cidr.address().is_unicast() && !cidr.address().is_unspecified() {
-                panic!("IP address {} is not unicast", cidr.address())
+                panic!("an IP address is not unicast")
             }
         }
     }
