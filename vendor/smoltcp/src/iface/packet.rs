@@ -98,7 +98,7 @@ impl<'p> Packet<'p> {
                     &caps.checksum,
                 )
             }
-            #[cfg(feature = "proto-ipv6")]
+            #[cfg(all(feature = "proto-ipv6", feature = "multicast"))]
             IpPayload::HopByHopIcmpv6(hbh_repr, icmpv6_repr) => {
                 let ipv6_repr = match _ip_repr {
                     #[cfg(feature = "proto-ipv4")]
@@ -214,7 +214,7 @@ pub(crate) enum IpPayload<'p> {
     Igmp(IgmpRepr),
     #[cfg(feature = "proto-ipv6")]
     Icmpv6(Icmpv6Repr<'p>),
-    #[cfg(feature = "proto-ipv6")]
+    #[cfg(all(feature = "proto-ipv6", feature = "multicast"))]
     HopByHopIcmpv6(Ipv6HopByHopRepr<'p>, Icmpv6Repr<'p>),
     #[cfg(feature = "socket-raw")]
     Raw(&'p [u8]),
@@ -236,7 +236,7 @@ impl<'p> IpPayload<'p> {
             Self::Dhcpv4(..) => unreachable!(),
             #[cfg(feature = "proto-ipv6")]
             Self::Icmpv6(_) => SixlowpanNextHeader::Uncompressed(IpProtocol::Icmpv6),
-            #[cfg(feature = "proto-ipv6")]
+            #[cfg(all(feature = "proto-ipv6", feature = "multicast"))]
             Self::HopByHopIcmpv6(_, _) => unreachable!(),
             #[cfg(all(feature = "proto-ipv4", feature = "multicast"))]
             Self::Igmp(_) => unreachable!(),
