@@ -232,8 +232,9 @@ impl<'a> Repr<'a> {
     {
         packet.check_len()?;
 
-        let (mut src_ll_addr, mut mtu, mut prefix_info, mut target_ll_addr, mut redirected_hdr) =
-            (None, None, None, None, None);
+        let (mut src_ll_addr, mut target_ll_addr) = (None, None);
+        #[cfg(feature = "proto-ipv6-slaac")]
+        let (mut mtu, mut prefix_info, mut redirected_hdr) = (None, None, None);
 
         let mut offset = 0;
         while packet.payload().len() > offset {
@@ -244,8 +245,11 @@ impl<'a> Repr<'a> {
                 match opt {
                     NdiscOptionRepr::SourceLinkLayerAddr(addr) => src_ll_addr = Some(addr),
                     NdiscOptionRepr::TargetLinkLayerAddr(addr) => target_ll_addr = Some(addr),
+                    #[cfg(feature = "proto-ipv6-slaac")]
                     NdiscOptionRepr::PrefixInformation(prefix) => prefix_info = Some(prefix),
+                    #[cfg(feature = "proto-ipv6-slaac")]
                     NdiscOptionRepr::RedirectedHeader(redirect) => redirected_hdr = Some(redirect),
+                    #[cfg(feature = "proto-ipv6-slaac")]
                     NdiscOptionRepr::Mtu(m) => mtu = Some(m),
                     _ => {}
                 }
@@ -259,9 +263,11 @@ impl<'a> Repr<'a> {
         }
 
         match packet.msg_type() {
+            #[cfg(feature = "proto-ipv6-slaac")]
             Message::RouterSolicit => Ok(Repr::RouterSolicit {
                 lladdr: src_ll_addr,
             }),
+            #[cfg(feature = "proto-ipv6-slaac")]
             Message::RouterAdvert => Ok(Repr::RouterAdvert {
                 hop_limit: packet.current_hop_limit(),
                 flags: packet.router_flags(),
@@ -281,6 +287,7 @@ impl<'a> Repr<'a> {
                 target_addr: packet.target_addr(),
                 lladdr: target_ll_addr,
             }),
+            #[cfg(feature = "proto-ipv6-slaac")]
             Message::Redirect => Ok(Repr::Redirect {
                 target_addr: packet.target_addr(),
                 dest_addr: packet.dest_addr(),
@@ -294,12 +301,17 @@ impl<'a> Repr<'a> {
 
     pub const fn buffer_len(&self) -> usize {
         match self {
+            // Not emitted without SLAAC (see `emit`).
+            #[cfg(not(feature = "proto-ipv6-slaac"))]
+            &Repr::RouterSolicit { .. } | &Repr::RouterAdvert { .. } | &Repr::Redirect { .. } => 0,
+            #[cfg(feature = "proto-ipv6-slaac")]
             &Repr::RouterSolicit { lladdr } => match lladdr {
                 Some(addr) => {
                     field::UNUSED.end + { NdiscOptionRepr::SourceLinkLayerAddr(addr).buffer_len() }
                 }
                 None => field::UNUSED.end,
             },
+            #[cfg(feature = "proto-ipv6-slaac")]
             &Repr::RouterAdvert {
                 lladdr,
                 mtu,
@@ -325,6 +337,7 @@ impl<'a> Repr<'a> {
                 }
                 offset
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             &Repr::Redirect {
                 lladdr,
                 redirected_hdr,
@@ -349,6 +362,11 @@ impl<'a> Repr<'a> {
         T: AsRef<[u8]> + AsMut<[u8]> + ?Sized,
     {
         match *self {
+            // Router discovery and redirects are neither parsed nor emitted without SLAAC (the
+            // interface sends router solicitations only for SLAAC): nothing is written.
+            #[cfg(not(feature = "proto-ipv6-slaac"))]
+            Repr::RouterSolicit { .. } | Repr::RouterAdvert { .. } | Repr::Redirect { .. } => {}
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::RouterSolicit { lladdr } => {
                 packet.set_msg_type(Message::RouterSolicit);
                 packet.set_msg_code(0);
@@ -359,6 +377,7 @@ impl<'a> Repr<'a> {
                 }
             }
 
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::RouterAdvert {
                 hop_limit,
                 flags,
@@ -426,6 +445,7 @@ impl<'a> Repr<'a> {
                 }
             }
 
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::Redirect {
                 target_addr,
                 dest_addr,

@@ -458,6 +458,7 @@ impl<'a> Repr<'a> {
                     Err(Error)
                 }
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Type::PrefixInformation => {
                 if opt.data_len() == 4 {
                     Ok(Repr::PrefixInformation(PrefixInformation {
@@ -471,6 +472,7 @@ impl<'a> Repr<'a> {
                     Err(Error)
                 }
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Type::RedirectedHeader => {
                 // If the options data length is less than 6, the option
                 // does not have enough data to fill out the IP header
@@ -489,6 +491,7 @@ impl<'a> Repr<'a> {
                     }))
                 }
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Type::Mtu => {
                 if opt.data_len() == 1 {
                     Ok(Repr::Mtu(opt.mtu()))
@@ -496,6 +499,10 @@ impl<'a> Repr<'a> {
                     Err(Error)
                 }
             }
+            // Options of router discovery and redirects: not parsed without SLAAC (an option that
+            // does not parse is skipped).
+            #[cfg(not(feature = "proto-ipv6-slaac"))]
+            Type::PrefixInformation | Type::RedirectedHeader | Type::Mtu => Err(Error),
             Type::Unknown(id) => {
                 // A length of 0 is invalid.
                 if opt.data_len() != 0 {
@@ -534,6 +541,9 @@ impl<'a> Repr<'a> {
         T: AsRef<[u8]> + AsMut<[u8]> + ?Sized,
     {
         match *self {
+            // Not emitted without SLAAC (see `parse`): nothing is written.
+            #[cfg(not(feature = "proto-ipv6-slaac"))]
+            Repr::PrefixInformation(_) | Repr::RedirectedHeader(_) | Repr::Mtu(_) => {}
             Repr::SourceLinkLayerAddr(addr) => {
                 opt.set_option_type(Type::SourceLinkLayerAddr);
                 let opt_len = addr.len() + 2;
@@ -546,6 +556,7 @@ impl<'a> Repr<'a> {
                 opt.set_data_len(opt_len.div_ceil(8) as u8); // round to next multiple of 8.
                 opt.set_link_layer_addr(addr);
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::PrefixInformation(PrefixInformation {
                 prefix_len,
                 flags,
@@ -562,6 +573,7 @@ impl<'a> Repr<'a> {
                 opt.set_preferred_lifetime(preferred_lifetime);
                 opt.set_prefix(prefix);
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::RedirectedHeader(RedirectedHeader { header, data }) => {
                 // TODO(thvdveld): I think we need to check if the data we are sending is not
                 // exceeding the MTU.
@@ -573,6 +585,7 @@ impl<'a> Repr<'a> {
                 header.emit(&mut ip_packet);
                 ip_packet.payload_mut().copy_from_slice(data);
             }
+            #[cfg(feature = "proto-ipv6-slaac")]
             Repr::Mtu(mtu) => {
                 opt.set_option_type(Type::Mtu);
                 opt.set_data_len(1);
