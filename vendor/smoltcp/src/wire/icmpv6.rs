@@ -654,6 +654,16 @@ impl<'a> Repr<'a> {
         }
 
         match (packet.msg_type(), packet.msg_code()) {
+            // Error messages are read only by ICMP sockets: without them, they do not parse
+            // (they were parsed, then ignored).
+            #[cfg(not(feature = "socket-icmp"))]
+            (
+                Message::DstUnreachable
+                | Message::PktTooBig
+                | Message::TimeExceeded
+                | Message::ParamProblem,
+                _,
+            ) => Err(Error),
             (Message::DstUnreachable, code) => {
                 let (payload, repr) = create_packet_from_payload(packet)?;
                 Ok(Repr::DstUnreachable {
