@@ -33,7 +33,7 @@ use core::fmt;
 
 use smoltcp::wire::{Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
 
-use crate::Error;
+use crate::{Error, Show};
 
 /// How the interface gets its addresses, per family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -224,11 +224,11 @@ impl Ipv6Config {
             Ipv6Config::Static {
                 address,
                 gateway: Some(gateway),
-            } => alloc::format!("ip6={address} gw6={gateway}"),
+            } => alloc::format!("ip6={} gw6={}", Show(*address), Show(*gateway)),
             Ipv6Config::Static {
                 address,
                 gateway: None,
-            } => alloc::format!("ip6={address}"),
+            } => alloc::format!("ip6={}", Show(*address)),
             Ipv6Config::Auto => String::from("ip6=auto"),
             Ipv6Config::LinkLocal => String::new(),
             Ipv6Config::Off => String::from("ip6=off"),
@@ -328,15 +328,15 @@ impl fmt::Display for Ipv6Config {
                 address,
                 gateway: Some(gateway),
             } => {
-                address.fmt(f)?;
+                Show(*address).fmt(f)?;
                 f.write_str(" via ")?;
-                gateway.fmt(f)
+                Show(*gateway).fmt(f)
             }
             Ipv6Config::Static {
                 address,
                 gateway: None,
             } => {
-                address.fmt(f)?;
+                Show(*address).fmt(f)?;
                 f.write_str(" (no IPv6 router)")
             }
             Ipv6Config::Auto => write!(f, "IPv6 auto"),

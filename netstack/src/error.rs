@@ -6,6 +6,8 @@ use core::fmt;
 
 use smoltcp::wire::{IpEndpoint, Ipv4Address, Ipv4Cidr, Ipv6Address, Ipv6Cidr};
 
+use crate::Show;
+
 /// Why a configuration was refused or a socket operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Error {
@@ -155,9 +157,10 @@ impl fmt::Display for Error {
             ),
             Error::UnusableAddress6(cidr) => write!(
                 f,
-                "ip6={cidr} is not an address the interface can take (it is unspecified, \
+                "ip6={} is not an address the interface can take (it is unspecified, \
                  loopback, multicast, link-local, IPv4-mapped or its prefix's subnet-router \
-                 anycast address): choose a global or unique-local host address"
+                 anycast address): choose a global or unique-local host address",
+                Show(*cidr)
             ),
             Error::InvalidGateway6(value) => write!(
                 f,
@@ -166,8 +169,10 @@ impl fmt::Display for Error {
             ),
             Error::GatewayOffLink6 { gateway, address } => write!(
                 f,
-                "gw6={gateway} cannot be the router for ip6={address}: it must be another unicast \
-                 address, link-local (fe80::/10) or on the prefix of ip6="
+                "gw6={} cannot be the router for ip6={}: it must be another unicast address, \
+                 link-local (fe80::/10) or on the prefix of ip6=",
+                Show(*gateway),
+                Show(*address)
             ),
             Error::GatewayWithAuto => write!(
                 f,
@@ -225,8 +230,9 @@ impl fmt::Display for Error {
             Error::ZeroBacklog => write!(f, "a TCP listener needs a backlog of at least 1"),
             Error::Unreachable(endpoint) => write!(
                 f,
-                "{endpoint} is not reachable: the interface has no address of its family yet \
-                 (DHCP or SLAAC not done?) or no route to it (set gw= or gw6=)"
+                "{} is not reachable: the interface has no address of its family yet (DHCP or \
+                 SLAAC not done?) or no route to it (set gw= or gw6=)",
+                Show(*endpoint)
             ),
             Error::DatagramTooLarge { len, largest } => write!(
                 f,
@@ -240,7 +246,8 @@ impl fmt::Display for Error {
             ),
             Error::ConnectFailed(endpoint) => write!(
                 f,
-                "connecting to {endpoint} failed: the peer refused or did not answer"
+                "connecting to {} failed: the peer refused or did not answer",
+                Show(*endpoint)
             ),
             Error::ConnectionReset => write!(
                 f,

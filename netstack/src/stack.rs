@@ -38,7 +38,7 @@ use smoltcp::wire::{
 use crate::config::{Ipv4Config, Ipv6Config};
 use crate::phy::Adapter;
 use crate::time::{instant, since_boot};
-use crate::{Config, DeviceStats, Error, Machine, NetDevice};
+use crate::{Config, DeviceStats, Error, Machine, NetDevice, Show};
 
 /// How long a dropped, still-open TCP connection may take to close before it is aborted.
 pub const LINGER: Duration = Duration::from_secs(30);
@@ -444,7 +444,7 @@ impl fmt::Display for Addresses {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            cidr.fmt(f)?;
+            Show(*cidr).fmt(f)?;
         }
         Ok(())
     }
@@ -611,11 +611,11 @@ impl Inner {
         }
         let current: Vec<Ipv6Cidr> = addrs.iter().filter_map(global).collect();
         for added in current.iter().filter(|c| !self.slaac.contains(c)) {
-            log::info!("SLAAC: address {added}");
+            log::info!("SLAAC: address {}", Show(*added));
             self.stats.slaac_addresses += 1;
         }
         for gone in self.slaac.iter().filter(|c| !current.contains(c)) {
-            log::warn!("SLAAC: address {gone} expired");
+            log::warn!("SLAAC: address {} expired", Show(*gone));
             self.stats.slaac_expired += 1;
         }
         if current.len() > self.slaac.len() {

@@ -343,7 +343,7 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
             Some(reply) => {
                 COUNTERS.answered(reply);
                 if let Err(error) = socket.send_to(reply, peer).await {
-                    log::debug!("UDP reply to {peer}: {error}");
+                    log::debug!("UDP reply to {}: {error}", xenolith_netstack::Show(peer));
                 }
             }
             None => {
