@@ -278,14 +278,19 @@ impl NetOptions {
             default,
         )
         .map_err(|e| {
+            // `ip6=VALUE` becomes `--ip6 VALUE`; a word named without a value (`gw6= cannot
+            // ...`) becomes the bare option.
             let mut text = e.to_string();
             for (word, option) in [
-                ("ip=", "--ip "),
-                ("gw=", "--gw "),
-                ("ip6=", "--ip6 "),
-                ("gw6=", "--gw6 "),
+                ("ip", "--ip"),
+                ("gw", "--gw"),
+                ("ip6", "--ip6"),
+                ("gw6", "--gw6"),
             ] {
-                text = text.replace(word, option);
+                text = text
+                    .replace(&format!("{word}= "), &format!("{option} "))
+                    .replace(&format!("{word}=,"), &format!("{option},"))
+                    .replace(&format!("{word}="), &format!("{option} "));
             }
             text
         })
