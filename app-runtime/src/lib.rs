@@ -151,13 +151,32 @@ where
         spawner.spawn(async move {
             loop {
                 stack.sleep(REPORT_EVERY).await;
-                report("last minute and before");
+                let when = "last minute and before";
+                report(when);
+                report_network(when, &stack);
             }
         });
     }
     executor
         .block_on(&stack, machine, server(stack.clone(), spawner))
         .map_err(Error::Net)
+}
+
+/// Prints the network's counters: frames each way, and what the driver and the stack
+/// dropped of what arrived (malformed, not handled) — hostile traffic shows here.
+fn report_network(when: &str, stack: &Stack) {
+    let stats = stack.stats();
+    log::info!(
+        "counters ({when}): net frames rx={} tx={}; dropped rx={} tx={} malformed={} unsupported={}; neighbour evictions={}; device errors={}",
+        stats.device.rx_frames,
+        stats.device.tx_frames,
+        stats.device.rx_dropped,
+        stats.device.tx_dropped,
+        stats.rx_malformed,
+        stats.rx_unsupported,
+        stats.neighbor_evictions,
+        stats.device.errors,
+    );
 }
 
 /// Has `report` print the counters when the app is shut down.

@@ -21,10 +21,6 @@ pub(crate) struct Adapter {
     pub(crate) device: Box<dyn NetDevice>,
     rx_buffer: Vec<u8>,
     tx_buffer: Vec<u8>,
-    /// A frame the stack itself hands to smoltcp before the device's next one (SLAAC's quiet
-    /// router advertisement, stack.rs).
-    #[cfg(feature = "slaac")]
-    injected: Option<&'static [u8]>,
 }
 
 impl Adapter {
@@ -34,15 +30,7 @@ impl Adapter {
             device,
             rx_buffer: vec![0; max],
             tx_buffer: vec![0; max],
-            #[cfg(feature = "slaac")]
-            injected: None,
         }
-    }
-
-    /// Makes `frame` the next frame smoltcp receives, as if the device had delivered it.
-    #[cfg(feature = "slaac")]
-    pub(crate) fn inject(&mut self, frame: &'static [u8]) {
-        self.injected = Some(frame);
     }
 }
 
@@ -51,19 +39,10 @@ impl phy::Device for Adapter {
     type TxToken<'a> = TxToken<'a>;
 
     fn receive(&mut self, _timestamp: Instant) -> Option<(RxToken<'_>, TxToken<'_>)> {
-        #[cfg(feature = "slaac")]
-        let injected = self.injected.take();
-        #[cfg(not(feature = "slaac"))]
-        let injected = None;
-        let frame = match injected {
-            Some(frame) => frame,
-            None => {
-                let len = self.device.receive(&mut self.rx_buffer)?;
-                // A driver that claims more than it could have copied is buggy; drop the frame
-                // rather than panic on the slice.
-                self.rx_buffer.get(..len)?
-            }
-        };
+        let len = self.device.receive(&mut self.rx_buffer)?;
+        // A driver that claims more than it could have copied is buggy; drop the frame rather
+        // than panic on the slice.
+        let frame = self.rx_buffer.get(..len)?;
         Some((
             RxToken { frame },
             TxToken {

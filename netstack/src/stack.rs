@@ -89,6 +89,14 @@ pub struct StackStats {
     pub slaac_addresses: u64,
     /// SLAAC addresses dropped when their lifetime ended.
     pub slaac_expired: u64,
+    /// Received packets dropped as malformed: truncated or inconsistent headers, bad checksums,
+    /// impossible source addresses, neighbour discovery that did not come from the link.
+    pub rx_malformed: u64,
+    /// Received packets dropped as not handled: unknown next headers (fragments among them:
+    /// there is no reassembly), hop-by-hop options that say to discard.
+    pub rx_unsupported: u64,
+    /// Neighbour cache entries evicted to make room for another neighbour.
+    pub neighbor_evictions: u64,
     /// smoltcp sockets in use (listeners count one per backlog slot).
     pub sockets: usize,
     /// Closed TCP streams still finishing their connection.
@@ -112,10 +120,6 @@ pub(crate) struct Inner {
     #[cfg(feature = "dhcp")]
     dhcp: Option<SocketHandle>,
     dns_servers: Vec<Ipv4Address>,
-    /// When SLAAC's router discovery has run its course (see [`QUIET_ADVERTISEMENT`]), until
-    /// the stack has dealt with smoltcp's stale deadline.
-    #[cfg(feature = "slaac")]
-    slaac_discovery_end: Option<Duration>,
     /// The SLAAC addresses at the last poll (to log and count what router advertisements
     /// change).
     #[cfg(feature = "slaac")]
@@ -207,9 +211,6 @@ impl Stack {
                 dns_servers: Vec::new(),
                 #[cfg(feature = "slaac")]
                 slaac: Vec::new(),
-                #[cfg(feature = "slaac")]
-                slaac_discovery_end: matches!(config.ipv6, Ipv6Config::Auto)
-                    .then(|| now.saturating_add(SLAAC_DISCOVERY)),
                 now,
                 buffers,
                 udp_ports: Vec::new(),
@@ -238,8 +239,6 @@ impl Stack {
             inner
                 .iface
                 .poll(timestamp, &mut inner.device, &mut inner.sockets);
-            #[cfg(feature = "slaac")]
-            inner.end_slaac_discovery(now);
             inner.device.device.flush();
             #[cfg(feature = "dhcp")]
             inner.poll_dhcp(&mut wake);
@@ -393,7 +392,11 @@ impl Stack {
     /// The counters.
     pub fn stats(&self) -> StackStats {
         let inner = self.inner.borrow();
+        let drops = inner.iface.rx_drops();
         StackStats {
+            rx_malformed: drops.malformed,
+            rx_unsupported: drops.unsupported,
+            neighbor_evictions: drops.neighbor_evictions,
             sockets: inner.sockets.iter().count(),
             lingering: inner.lingering.len(),
             device: inner.device.device.stats(),
@@ -492,67 +495,7 @@ fn set_ipv6(iface: &mut Interface, mac: EthernetAddress, config: Ipv6Config) {
     }
 }
 
-#[cfg(feature = "slaac")]
-/// How long smoltcp's router discovery lasts: three solicitations four seconds apart
-/// (RFC 4861 section 10, `MAX_RTR_SOLICITATIONS` and `RTR_SOLICITATION_INTERVAL`), and the
-/// wait after the last.
-const SLAAC_DISCOVERY: Duration = Duration::from_secs(12);
-
-/// A router advertisement that changes nothing: router lifetime 0, no prefix, no options, from
-/// a link-local address no router has (fe80::ff:fe00:0, MAC 02:00:00:00:00:00) to all nodes.
-///
-/// smoltcp 0.14 stops soliciting after three router solicitations but stays in its discovery
-/// phase, and its `poll_at` then returns the spent retry time for ever: a deadline in the
-/// past, so a stack without a router would poll in a busy loop. Any router advertisement ends
-/// that phase (later ones, solicited or not, are still taken), so when discovery has run its
-/// course without one the stack hands smoltcp this one. (A test checks the frame with
-/// smoltcp's parser, checksum included.)
-#[cfg(feature = "slaac")]
-#[rustfmt::skip]
-const QUIET_ADVERTISEMENT: [u8; 70] = [
-    // Ethernet: to 33:33:00:00:00:01 from 02:00:00:00:00:00, IPv6.
-    0x33, 0x33, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 0, 0x86, 0xdd,
-    // IPv6: payload 16 bytes, ICMPv6, hop limit 255, fe80::ff:fe00:0 -> ff02::1.
-    0x60, 0, 0, 0, 0, 16, 58, 255,
-    0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xfe, 0, 0, 0,
-    0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-    // ICMPv6 router advertisement: checksum, hop limit 0, no flags, lifetimes 0.
-    134, 0, 0x7d, 0x30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-];
-
 impl Inner {
-    /// See [`QUIET_ADVERTISEMENT`]: once discovery is over, if smoltcp's deadline is already
-    /// due right after a poll, ends its discovery phase (once; advertisements from real
-    /// routers keep working as before).
-    #[cfg(feature = "slaac")]
-    fn end_slaac_discovery(&mut self, now: Duration) {
-        let Some(end) = self.slaac_discovery_end else {
-            return;
-        };
-        if now < end {
-            return;
-        }
-        // A router answered (smoltcp left discovery), or the phase was left some other way:
-        // nothing to do, and no more checks.
-        let router = self.iface.routes().get_default_ipv6_route().is_some();
-        if router || !self.slaac.is_empty() || now > end.saturating_add(SLAAC_DISCOVERY) {
-            self.slaac_discovery_end = None;
-            return;
-        }
-        let timestamp = instant(now);
-        let stale = self
-            .iface
-            .poll_at(timestamp, &self.sockets)
-            .is_some_and(|at| at <= timestamp);
-        if stale {
-            log::debug!("SLAAC: no router answered; listening for router advertisements");
-            self.device.inject(&QUIET_ADVERTISEMENT);
-            self.iface
-                .poll(timestamp, &mut self.device, &mut self.sockets);
-            self.slaac_discovery_end = None;
-        }
-    }
-
     #[cfg(feature = "dhcp")]
     /// Applies DHCP events: a new or changed lease sets the address and default route, a lost
     /// lease removes them.
@@ -816,38 +759,6 @@ mod tests {
         let mut bytes = vec![0; repr.buffer_len() + payload_len];
         repr.emit(&mut EthernetFrame::new_unchecked(&mut bytes[..]));
         bytes
-    }
-
-    #[cfg(feature = "slaac")]
-    #[test]
-    fn the_quiet_advertisement_is_a_valid_router_advertisement_that_says_nothing() {
-        use smoltcp::phy::ChecksumCapabilities;
-        use smoltcp::wire::{EthernetFrame, Icmpv6Packet, Icmpv6Repr, Ipv6Packet, NdiscRepr};
-        let frame = EthernetFrame::new_checked(&QUIET_ADVERTISEMENT[..]).unwrap();
-        assert_eq!(frame.ethertype(), EthernetProtocol::Ipv6);
-        let ip = Ipv6Packet::new_checked(frame.payload()).unwrap();
-        assert_eq!(ip.hop_limit(), 255);
-        assert!(ip.src_addr().is_unicast_link_local());
-        assert_eq!(ip.dst_addr(), Ipv6Address::new(0xff02, 0, 0, 0, 0, 0, 0, 1));
-        assert_eq!(usize::from(ip.payload_len()), ip.payload().len());
-        let icmp = Icmpv6Packet::new_checked(ip.payload()).unwrap();
-        let repr = Icmpv6Repr::parse(
-            &ip.src_addr(),
-            &ip.dst_addr(),
-            &icmp,
-            &ChecksumCapabilities::default(), // verifies the checksum
-        )
-        .unwrap();
-        match repr {
-            Icmpv6Repr::Ndisc(NdiscRepr::RouterAdvert {
-                router_lifetime,
-                prefix_info: None,
-                lladdr: None,
-                mtu: None,
-                ..
-            }) => assert_eq!(router_lifetime, smoltcp::time::Duration::ZERO),
-            other => panic!("{other:?}"),
-        }
     }
 
     /// With IPv6 on, the interface has its link-local address (from the MAC) first, then the

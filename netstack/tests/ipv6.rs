@@ -267,6 +267,14 @@ fn slaac_takes_the_advertised_prefix_and_drops_it_when_its_lifetime_ends() {
     assert_eq!(global_addresses(&lab.stack), [expected]);
     assert_eq!(lab.stack.gateway6(), Some(router(1).0));
     assert_eq!(lab.stack.stats().slaac_addresses, 1);
+    // The stack asks to be polled when the address's lifetime ends, with no socket open to
+    // wake it.
+    let now = lab.machine.now();
+    let next = lab.stack.poll(now);
+    assert!(
+        next.is_some_and(|at| at > now && at <= now + Duration::from_secs(30)),
+        "deadline {next:?} at {now:?}"
+    );
     // Valid for 30 s: gone after that, the router (60 s) still there.
     lab.advance(Duration::from_secs(31));
     assert!(
@@ -362,6 +370,7 @@ fn advertisements_that_are_not_from_the_link_are_ignored() {
     );
     lab.send(&global_source);
     lab.exchange();
+    assert_eq!(lab.stack.stats().rx_malformed, 2, "both counted as dropped");
     assert!(global_addresses(&lab.stack).is_empty());
     assert_eq!(lab.stack.gateway6(), None);
     let _ = src;
@@ -374,9 +383,23 @@ fn the_neighbour_cache_does_not_grow_with_the_number_of_peers() {
         gateway: None,
     });
     let us = Ipv6Address::new(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+    // Neighbour solicitations with a source link-layer address each fill a cache entry;
+    // echo requests make the stack look for each peer in turn.
     for n in 0..5000u32 {
         let mac = [0x02, 0x20, 0, (n >> 16) as u8, (n >> 8) as u8, n as u8];
         let from = Ipv6Address::new(0xfd00, 0, 0, 0, 0, 0, (n >> 16) as u16 + 1, n as u16);
+        let solicitation = icmp_frame(
+            mac,
+            [0x33, 0x33, 0xff, 0, 0, 2],
+            from,
+            Ipv6Address::new(0xff02, 0, 0, 0, 0, 1, 0xff00, 2),
+            255,
+            &Icmpv6Repr::Ndisc(NdiscRepr::NeighborSolicit {
+                target_addr: us,
+                lladdr: Some(RawHardwareAddress::from_bytes(&mac)),
+            }),
+        );
+        lab.send(&solicitation);
         let request = icmp_frame(
             mac,
             STACK_MAC,
@@ -395,6 +418,8 @@ fn the_neighbour_cache_does_not_grow_with_the_number_of_peers() {
         }
     }
     lab.exchange();
+    let evictions = lab.stack.stats().neighbor_evictions;
+    assert!(evictions >= 4900, "{evictions} evictions counted");
     // A peer it has never seen still gets an answer (after neighbour discovery).
     let fresh = Ipv6Address::new(0xfd00, 0, 0, 0, 0, 0, 0xbeef, 1);
     assert!(lab.pings([0x02, 0x30, 0, 0, 0, 1], fresh, us));
@@ -420,8 +445,12 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
             data: b"hello",
         },
     );
+    // Groups of frames, each with the counter its frames must each add one to (malformed,
+    // unsupported), or None for the random ones.
+    let mut groups: Vec<(&str, Option<Drop>, Vec<Vec<u8>>)> = Vec::new();
     let mut hostile: Vec<Vec<u8>> = Vec::new();
-    // Every truncation of a valid packet, and of a neighbour solicitation.
+    // Every truncation of a valid packet, and of a neighbour solicitation (an empty frame is
+    // no packet: smoltcp skips it uncounted).
     let solicitation = icmp_frame(
         PEER_MAC,
         [0x33, 0x33, 0xff, 0, 0, 2],
@@ -434,10 +463,11 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
         }),
     );
     for frame in [&good, &solicitation] {
-        for len in 0..frame.len() {
+        for len in 1..frame.len() {
             hostile.push(frame[..len].to_vec());
         }
     }
+    groups.push(("truncations", Some(Drop::Malformed), take(&mut hostile)));
     // A bad checksum; a payload length beyond the frame; an NDP message with a hop limit
     // below 255; an option of length zero (RFC 4861 says: drop).
     let mut bad_sum = good.clone();
@@ -453,6 +483,7 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
     let last = zero_option.len() - 7; // the option's length byte
     zero_option[last] = 0;
     hostile.push(zero_option);
+    groups.push(("inconsistent", Some(Drop::Malformed), take(&mut hostile)));
     // A chain of 150 destination-options headers in front of an echo request, and one that
     // never ends (each header points at the next, past the end of the packet).
     for (count, end) in [(150usize, true), (40, false)] {
@@ -477,6 +508,11 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
     let payload = (fragment.len() - 14 - 40) as u16;
     fragment[14 + 4..14 + 6].copy_from_slice(&payload.to_be_bytes());
     hostile.push(fragment);
+    groups.push((
+        "unsupported headers",
+        Some(Drop::Unsupported),
+        take(&mut hostile),
+    ));
     // Pseudo-random bytes behind a valid Ethernet and IPv6 header, many times.
     let mut seed = 0x1234_5678u32;
     for i in 0..5000 {
@@ -493,21 +529,47 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
         frame[14 + 4..14 + 6].copy_from_slice(&payload.to_be_bytes());
         hostile.push(frame);
     }
-    for (i, frame) in hostile.iter().enumerate() {
-        lab.send(frame);
-        if i % 100 == 99 {
-            lab.exchange();
+    groups.push(("random", None, take(&mut hostile)));
+    let total: usize = groups.iter().map(|(_, _, frames)| frames.len()).sum();
+    for (name, counter, frames) in &groups {
+        let before = lab.stack.stats();
+        for (i, frame) in frames.iter().enumerate() {
+            lab.send(frame);
+            if i % 100 == 99 {
+                lab.exchange();
+            }
+        }
+        lab.exchange();
+        let after = lab.stack.stats();
+        let malformed = after.rx_malformed - before.rx_malformed;
+        let unsupported = after.rx_unsupported - before.rx_unsupported;
+        let n = frames.len() as u64;
+        match counter {
+            Some(Drop::Malformed) => assert_eq!((malformed, unsupported), (n, 0), "{name}"),
+            Some(Drop::Unsupported) => assert_eq!((malformed, unsupported), (0, n), "{name}"),
+            // Random bytes may by chance make a packet the stack takes (an echo request with
+            // a right checksum): nearly all are counted, none twice.
+            None => assert!(
+                malformed + unsupported <= n && malformed + unsupported >= n * 99 / 100,
+                "{name}: {malformed} malformed, {unsupported} unsupported of {n}"
+            ),
         }
     }
-    lab.exchange();
     let received = lab.stack.stats().device.rx_frames;
-    assert!(
-        received >= hostile.len() as u64,
-        "{received} of {}",
-        hostile.len()
-    );
+    assert!(received >= total as u64, "{received} of {total}");
     assert!(
         lab.pings(PEER_MAC, peer, us),
         "no echo reply after the hostile input"
     );
+}
+
+/// Which drop counter a hostile frame must add to.
+#[derive(Clone, Copy)]
+enum Drop {
+    Malformed,
+    Unsupported,
+}
+
+fn take(frames: &mut Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    std::mem::take(frames)
 }

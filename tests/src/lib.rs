@@ -366,6 +366,49 @@ impl NetNs {
     }
 }
 
+/// A DHCP server (dnsmasq) on a namespace's TAP device, leasing 10.66.0.50-60 with
+/// 10.66.0.1 as the router; stopped on drop.
+#[derive(Debug)]
+pub struct DhcpServer(std::process::Child);
+
+impl DhcpServer {
+    pub fn start(ns: &NetNs) -> DhcpServer {
+        let child = ns
+            .command("dnsmasq")
+            .args([
+                "--no-daemon",
+                "--conf-file=/dev/null",
+                &format!("--interface={NETNS_TAP}"),
+                "--bind-interfaces",
+                "--port=0",
+                "--dhcp-range=10.66.0.50,10.66.0.60,255.255.255.0,2m",
+                &format!("--dhcp-option=option:router,{NETNS_HOST_IP}"),
+                "--dhcp-leasefile=/dev/null",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start dnsmasq (./scripts/test installs it)");
+        DhcpServer(child)
+    }
+}
+
+impl Drop for DhcpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The address a guest logged as its DHCP lease (`DHCP: address A/P`), if it did.
+pub fn leased_address(console: &str) -> Option<String> {
+    console
+        .lines()
+        .find_map(|l| l.split("DHCP: address ").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .map(str::to_string)
+}
+
 impl Drop for NetNs {
     fn drop(&mut self) {
         // Not `guest()`: a panic while a failed test unwinds would abort the whole run.

@@ -3,7 +3,10 @@
 //! DHCP against dnsmasq. Talks to the guest with real clients (ping, a Python socket client).
 
 use std::time::Duration;
-use xenolith_tests::{NETNS_GUEST_IP, NETNS_GUEST_IP6, NETNS_HOST_IP, NetNs, Qemu, client, image};
+use xenolith_tests::{
+    DhcpServer, NETNS_GUEST_IP, NETNS_GUEST_IP6, NETNS_HOST_IP, NetNs, Qemu, client, image,
+    leased_address,
+};
 
 fn echo_guest(ns: &NetNs, cmdline: &str) -> xenolith_tests::RunningGuest {
     let mut guest = Qemu::new(image("echo"))
@@ -128,22 +131,7 @@ fn slaac_address_from_radvd() {
 #[test]
 fn dhcp_lease_from_dnsmasq() {
     let ns = NetNs::new("dhcp");
-    let mut dnsmasq = ns
-        .command("dnsmasq")
-        .args([
-            "--no-daemon",
-            "--conf-file=/dev/null",
-            "--interface=xtap0",
-            "--bind-interfaces",
-            "--port=0",
-            "--dhcp-range=10.66.0.50,10.66.0.60,255.255.255.0,2m",
-            "--dhcp-option=option:router,10.66.0.1",
-            "--dhcp-leasefile=/dev/null",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start dnsmasq (./scripts/test installs it)");
+    let _dhcp = DhcpServer::start(&ns);
     let mut guest = Qemu::new(image("echo"))
         .append("ip=dhcp")
         .tap_nic()
@@ -151,18 +139,10 @@ fn dhcp_lease_from_dnsmasq() {
         .spawn(Some(&ns));
     guest.wait_for("DHCP: address 10.66.0.", Duration::from_secs(60));
     guest.wait_for("echo: serving", Duration::from_secs(10));
-    let console = guest.console();
-    let leased = console
-        .lines()
-        .find_map(|l| l.split("DHCP: address ").nth(1))
-        .and_then(|rest| rest.split('/').next())
-        .expect("leased address on the console")
-        .to_string();
+    let leased = leased_address(&guest.console()).expect("leased address on the console");
     let (ok, out) = ns.run("ping", &["-c", "2", "-W", "5", &leased]);
     assert!(ok, "ping {leased} failed: {out}");
     println!("{}", python(&ns, &["udp", &leased, "7", "20"]));
-    let _ = dnsmasq.kill();
-    let _ = dnsmasq.wait();
 }
 
 #[test]

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 use xenolith_tests::{
-    NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, RunningGuest, image, temp_dir, workspace_root,
+    DhcpServer, NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, RunningGuest, image, leased_address,
+    temp_dir, workspace_root,
 };
 
 /// A raw-socket client: `send REQUEST` (Python escapes; half-closes, then prints every octet
@@ -451,6 +452,35 @@ fn serves_over_ipv6_with_bracketed_redirects() {
         "{out}"
     );
     drop(guest);
+}
+
+/// The manifest's network, `ip = "dhcp"`: the image takes a lease and serves on it.
+#[test]
+fn serves_on_a_dhcp_lease_as_its_manifest_says() {
+    let manifest =
+        std::fs::read_to_string(workspace_root().join("apps/https/Unikernel.toml")).unwrap();
+    assert!(
+        manifest.lines().any(|l| l.starts_with("ip = \"dhcp\"")),
+        "the manifest's default changed: change this test too"
+    );
+    let ns = NetNs::new("httpsdhcp");
+    let _dhcp = DhcpServer::start(&ns);
+    let mut guest = Qemu::new(image("https"))
+        .memory(32)
+        .arg("-cpu")
+        .arg("max")
+        .append("ip=dhcp")
+        .timeout(Duration::from_secs(300))
+        .tap_nic()
+        .spawn(Some(&ns));
+    guest.wait_for("DHCP: address 10.66.0.", Duration::from_secs(60));
+    guest.wait_for("https::server: serving", Duration::from_secs(60));
+    let leased = leased_address(&guest.console()).expect("leased address on the console");
+    let index =
+        std::fs::read_to_string(workspace_root().join("apps/https/www/index.html")).unwrap();
+    let resolve = format!("example.test:443:{leased}");
+    let out = curl(&ns, &["--resolve", &resolve, "https://example.test/"]);
+    assert_eq!(out, index);
 }
 
 #[test]

@@ -46,6 +46,8 @@ impl Answer {
 pub struct Cache {
     storage: LinearMap<IpAddress, Neighbor, IFACE_NEIGHBOR_CACHE_COUNT>,
     silent_until: Instant,
+    /// Entries evicted to make room (see `Interface::rx_drops`).
+    pub(crate) evictions: u64,
 }
 
 impl Cache {
@@ -60,6 +62,7 @@ impl Cache {
         Self {
             storage: LinearMap::new(),
             silent_until: Instant::from_millis(0),
+            evictions: 0,
         }
     }
 
@@ -129,6 +132,7 @@ impl Cache {
                     .0;
 
                 let _old_neighbor = self.storage.remove(&old_protocol_addr).unwrap();
+                self.evictions += 1;
                 match self.storage.insert(protocol_addr, neighbor) {
                     Ok(None) => {
                         net_trace!(

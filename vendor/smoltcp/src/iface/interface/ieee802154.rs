@@ -16,13 +16,13 @@ impl InterfaceInner {
         sixlowpan_payload: &'payload [u8],
         _fragments: &'output mut FragmentsBuffer,
     ) -> Option<Packet<'output>> {
-        let ieee802154_frame = check!(Ieee802154Frame::new_checked(sixlowpan_payload));
+        let ieee802154_frame = check!(self, Ieee802154Frame::new_checked(sixlowpan_payload));
 
         if ieee802154_frame.frame_type() != Ieee802154FrameType::Data {
             return None;
         }
 
-        let ieee802154_repr = check!(Ieee802154Repr::parse(&ieee802154_frame));
+        let ieee802154_repr = check!(self, Ieee802154Repr::parse(&ieee802154_frame));
 
         // Drop frames when the user has set a PAN id and the PAN id from frame is not equal to this
         // When the user didn't set a PAN id (so it is None), then we accept all PAN id's.

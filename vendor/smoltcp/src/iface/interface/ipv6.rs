@@ -193,11 +193,12 @@ impl InterfaceInner {
         source_hardware_addr: HardwareAddress,
         ipv6_packet: &Ipv6Packet<&'frame [u8]>,
     ) -> Option<Packet<'frame>> {
-        let ipv6_repr = check!(Ipv6Repr::parse(ipv6_packet));
+        let ipv6_repr = check!(self, Ipv6Repr::parse(ipv6_packet));
 
         if !ipv6_repr.src_addr.x_is_unicast() {
             // Discard packets with non-unicast source addresses.
             net_debug!("non-unicast source address");
+            self.drops.malformed += 1;
             return None;
         }
 
@@ -265,10 +266,10 @@ impl InterfaceInner {
         ipv6_repr: Ipv6Repr,
         ip_payload: &'frame [u8],
     ) -> HopByHopResponse<'frame> {
-        let param_problem = || {
+        let param_problem = |iface: &Self| {
             let payload_len =
                 icmp_reply_payload_len(ip_payload.len(), IPV6_MIN_MTU, ipv6_repr.buffer_len());
-            self.icmpv6_reply(
+            iface.icmpv6_reply(
                 ipv6_repr,
                 Icmpv6Repr::ParamProblem {
                     reason: Icmpv6ParamProblem::UnrecognizedOption,
@@ -279,10 +280,10 @@ impl InterfaceInner {
             )
         };
 
-        let ext_hdr = check!(Ipv6ExtHeader::new_checked(ip_payload));
-        let ext_repr = check!(Ipv6ExtHeaderRepr::parse(&ext_hdr));
-        let hbh_hdr = check!(Ipv6HopByHopHeader::new_checked(ext_repr.data));
-        let hbh_repr = check!(Ipv6HopByHopRepr::parse(&hbh_hdr));
+        let ext_hdr = check!(self, Ipv6ExtHeader::new_checked(ip_payload));
+        let ext_repr = check!(self, Ipv6ExtHeaderRepr::parse(&ext_hdr));
+        let hbh_hdr = check!(self, Ipv6HopByHopHeader::new_checked(ext_repr.data));
+        let hbh_repr = check!(self, Ipv6HopByHopRepr::parse(&hbh_hdr));
 
         for opt_repr in &hbh_repr.options {
             match opt_repr {
@@ -295,14 +296,17 @@ impl InterfaceInner {
                     match Ipv6OptionFailureType::from(*type_) {
                         Ipv6OptionFailureType::Skip => (),
                         Ipv6OptionFailureType::Discard => {
+                            self.drops.unsupported += 1;
                             return HopByHopResponse::Discard(None);
                         }
                         Ipv6OptionFailureType::DiscardSendAll => {
-                            return HopByHopResponse::Discard(param_problem());
+                            self.drops.unsupported += 1;
+                            return HopByHopResponse::Discard(param_problem(self));
                         }
                         Ipv6OptionFailureType::DiscardSendUnicast => {
+                            self.drops.unsupported += 1;
                             if !ipv6_repr.dst_addr.is_multicast() {
-                                return HopByHopResponse::Discard(param_problem());
+                                return HopByHopResponse::Discard(param_problem(self));
                             } else {
                                 return HopByHopResponse::Discard(None);
                             }
@@ -350,6 +354,7 @@ impl InterfaceInner {
             _ if handled_by_raw_socket => None,
 
             _ => {
+                self.drops.unsupported += 1;
                 // Send back as much of the original payload as we can.
                 let payload_len =
                     icmp_reply_payload_len(ip_payload.len(), IPV6_MIN_MTU, ipv6_repr.buffer_len());
@@ -371,8 +376,11 @@ impl InterfaceInner {
         ip_repr: Ipv6Repr,
         ip_payload: &'frame [u8],
     ) -> Option<Packet<'frame>> {
-        let icmp_packet = check!(Icmpv6Packet::new_checked(ip_payload));
-        let icmp_repr = check!(Icmpv6Repr::parse(
+        let icmp_packet = check!(self, Icmpv6Packet::new_checked(ip_payload));
+        if !processes_icmpv6(icmp_packet.msg_type()) {
+            return None;
+        }
+        let icmp_repr = check!(self, Icmpv6Repr::parse(
             &ip_repr.src_addr,
             &ip_repr.dst_addr,
             &icmp_packet,
@@ -425,6 +433,12 @@ impl InterfaceInner {
                 #[cfg(feature = "medium-ip")]
                 Medium::Ip => None,
             },
+            // Not from the link (RFC 4861 §§ 6.1, 7.1: hop limit 255).
+            #[cfg(any(feature = "medium-ethernet", feature = "medium-ieee802154"))]
+            Icmpv6Repr::Ndisc(_) => {
+                self.drops.malformed += 1;
+                None
+            }
             #[cfg(feature = "multicast")]
             Icmpv6Repr::Mld(repr) => match repr {
                 // [RFC 3810 § 6.2], reception checks
@@ -461,7 +475,7 @@ impl InterfaceInner {
             } => {
                 let ip_addr = ip_repr.src_addr.into();
                 if let Some(lladdr) = lladdr {
-                    let lladdr = check!(lladdr.parse(self.caps.medium));
+                    let lladdr = check!(self, lladdr.parse(self.caps.medium));
                     if !lladdr.is_unicast() || !target_addr.x_is_unicast() {
                         return None;
                     }
@@ -479,7 +493,7 @@ impl InterfaceInner {
                 ..
             } => {
                 if let Some(lladdr) = lladdr {
-                    let lladdr = check!(lladdr.parse(self.caps.medium));
+                    let lladdr = check!(self, lladdr.parse(self.caps.medium));
                     if !lladdr.is_unicast() || !target_addr.x_is_unicast() {
                         return None;
                     }
@@ -528,6 +542,9 @@ impl InterfaceInner {
                         prefix_info,
                         self.now,
                     )
+                } else {
+                    // Not from a router on the link (RFC 4861 § 6.1.2).
+                    self.drops.malformed += 1;
                 }
                 None
             }
@@ -738,5 +755,26 @@ impl Interface {
             )
             .unwrap();
         self.inner.slaac.rs_sent(self.inner.now);
+    }
+}
+
+/// Whether the interface processes ICMPv6 messages of type `msg_type` as built: router
+/// discovery and redirects need `proto-ipv6-slaac`, MLD needs `multicast`, error messages need
+/// `socket-icmp`. The others are ignored unparsed (and not counted as drops); unknown types
+/// are parsed, fail, and count as malformed.
+fn processes_icmpv6(msg_type: Icmpv6Message) -> bool {
+    match msg_type {
+        #[cfg(not(feature = "proto-ipv6-slaac"))]
+        Icmpv6Message::RouterSolicit | Icmpv6Message::RouterAdvert | Icmpv6Message::Redirect => {
+            false
+        }
+        #[cfg(not(feature = "multicast"))]
+        Icmpv6Message::MldQuery | Icmpv6Message::MldReport => false,
+        #[cfg(not(feature = "socket-icmp"))]
+        Icmpv6Message::DstUnreachable
+        | Icmpv6Message::PktTooBig
+        | Icmpv6Message::TimeExceeded
+        | Icmpv6Message::ParamProblem => false,
+        _ => true,
     }
 }

@@ -53,10 +53,11 @@ use crate::time::{Duration, Instant};
 use crate::wire::*;
 
 macro_rules! check {
-    ($e:expr) => {
+    ($iface:ident, $e:expr) => {
         match $e {
             Ok(x) => x,
             Err(_) => {
+                $iface.drops.malformed += 1;
                 // concat!/stringify! doesn't work with defmt macros
                 #[cfg(not(feature = "defmt"))]
                 net_trace!(concat!("iface: malformed ", stringify!($e)));
@@ -155,6 +156,25 @@ pub struct InterfaceInner {
     routes: Routes,
     #[cfg(feature = "multicast")]
     multicast: multicast::State,
+    drops: RxDrops,
+}
+
+/// Received packets the interface dropped, by reason (see [`Interface::rx_drops`]).
+///
+/// Packets merely not addressed to the interface, and messages of a kind the interface was
+/// built without (router advertisements without `proto-ipv6-slaac`, MLD without `multicast`,
+/// ICMP errors without `socket-icmp`), are not counted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RxDrops {
+    /// Truncated or inconsistent headers, bad checksums, source addresses that cannot be a
+    /// sender's, neighbour discovery messages that did not come from the link.
+    pub malformed: u64,
+    /// Well-formed packets the interface does not handle: an unknown next header (fragments
+    /// among them, without reassembly), a hop-by-hop option that says to discard.
+    pub unsupported: u64,
+    /// Neighbour cache entries evicted to make room for a new neighbour.
+    pub neighbor_evictions: u64,
 }
 
 /// Configuration structure used for creating a network interface.
@@ -275,6 +295,7 @@ impl Interface {
                 hardware_addr: config.hardware_addr,
                 ip_addrs: Vec::new(),
                 any_ip: false,
+                drops: RxDrops::default(),
                 routes: Routes::new(),
                 #[cfg(any(feature = "medium-ethernet", feature = "medium-ieee802154"))]
                 neighbor_cache: NeighborCache::new(),
@@ -413,6 +434,18 @@ impl Interface {
     /// Check whether the interface has the given IP address assigned.
     pub fn has_ip_addr<T: Into<IpAddress>>(&self, addr: T) -> bool {
         self.inner.has_ip_addr(addr)
+    }
+
+    /// What the interface dropped of what it received, by reason.
+    pub fn rx_drops(&self) -> RxDrops {
+        #[cfg(any(feature = "medium-ethernet", feature = "medium-ieee802154"))]
+        let neighbor_evictions = self.inner.neighbor_cache.evictions;
+        #[cfg(not(any(feature = "medium-ethernet", feature = "medium-ieee802154")))]
+        let neighbor_evictions = 0;
+        RxDrops {
+            neighbor_evictions,
+            ..self.inner.drops
+        }
     }
 
     pub fn routes(&self) -> &Routes {
@@ -618,7 +651,12 @@ impl Interface {
 
         #[cfg(feature = "proto-ipv6-slaac")]
         if self.inner.slaac_enabled {
-            res = res.min(self.inner.slaac.poll_at(timestamp));
+            // Not `Option::min`, for which `None` (nothing due) is the least: it dropped
+            // SLAAC's deadlines whenever no socket had one.
+            res = match (res, self.inner.slaac.poll_at(timestamp)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
 
         res
@@ -948,12 +986,12 @@ impl InterfaceInner {
         match IpVersion::of_packet(ip_payload) {
             #[cfg(feature = "proto-ipv4")]
             Ok(IpVersion::Ipv4) => {
-                let ipv4_packet = check!(Ipv4Packet::new_checked(ip_payload));
+                let ipv4_packet = check!(self, Ipv4Packet::new_checked(ip_payload));
                 self.process_ipv4(sockets, meta, HardwareAddress::Ip, &ipv4_packet, frag)
             }
             #[cfg(feature = "proto-ipv6")]
             Ok(IpVersion::Ipv6) => {
-                let ipv6_packet = check!(Ipv6Packet::new_checked(ip_payload));
+                let ipv6_packet = check!(self, Ipv6Packet::new_checked(ip_payload));
                 self.process_ipv6(sockets, meta, HardwareAddress::Ip, &ipv6_packet)
             }
             // Drop all other traffic.

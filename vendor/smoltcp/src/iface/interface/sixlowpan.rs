@@ -57,7 +57,7 @@ impl InterfaceInner {
         payload: &'payload [u8],
         f: &'output mut FragmentsBuffer,
     ) -> Option<Packet<'output>> {
-        let payload = match check!(SixlowpanPacket::dispatch(payload)) {
+        let payload = match check!(self, SixlowpanPacket::dispatch(payload)) {
             #[cfg(not(feature = "proto-sixlowpan-fragmentation"))]
             SixlowpanPacket::FragmentHeader => {
                 net_debug!(
@@ -94,7 +94,7 @@ impl InterfaceInner {
                 Some(s) => HardwareAddress::Ieee802154(s),
                 None => HardwareAddress::Ieee802154(Ieee802154Address::Absent),
             },
-            &check!(Ipv6Packet::new_checked(payload)),
+            &check!(self, Ipv6Packet::new_checked(payload)),
         )
     }
 
@@ -109,7 +109,7 @@ impl InterfaceInner {
 
         // We have a fragment header, which means we cannot process the 6LoWPAN packet,
         // unless we have a complete one after processing this fragment.
-        let frag = check!(SixlowpanFragPacket::new_checked(payload));
+        let frag = check!(self, SixlowpanFragPacket::new_checked(payload));
 
         // From RFC 4944 § 5.3: "The value of datagram_size SHALL be 40 octets more than the value
         // of Payload Length in the IPv6 header of the packet."

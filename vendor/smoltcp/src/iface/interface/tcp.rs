@@ -21,8 +21,8 @@ impl InterfaceInner {
             return None;
         }
 
-        let tcp_packet = check!(TcpPacket::new_checked(ip_payload));
-        let tcp_repr = check!(TcpRepr::parse(
+        let tcp_packet = check!(self, TcpPacket::new_checked(ip_payload));
+        let tcp_repr = check!(self, TcpRepr::parse(
             &tcp_packet,
             &src_addr,
             &dst_addr,

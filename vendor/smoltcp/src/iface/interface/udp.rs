@@ -16,8 +16,8 @@ impl InterfaceInner {
         ip_payload: &'frame [u8],
     ) -> Option<Packet<'frame>> {
         let (src_addr, dst_addr) = (ip_repr.src_addr(), ip_repr.dst_addr());
-        let udp_packet = check!(UdpPacket::new_checked(ip_payload));
-        let udp_repr = check!(UdpRepr::parse(
+        let udp_packet = check!(self, UdpPacket::new_checked(ip_payload));
+        let udp_repr = check!(self, UdpRepr::parse(
             &udp_packet,
             &src_addr,
             &dst_addr,
