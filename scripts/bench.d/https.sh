@@ -224,15 +224,20 @@ https_measure() {
 # https_families SCHEME: keep-alive requests/s for the small page over IPv4 and IPv6,
 # alternating (the IPv4 run of https_measure first); medians in R[uk_https.v4_rps|v6_rps].
 https_families() {
-  local scheme=$1 v4=("${R[uk_https.small_rps]:-}") v6=() family
-  for family in 6 4 6; do
-    if [ $family = 6 ]; then
-      https_wrk uk_https6 small "$HTTPS_CONNS" "$scheme://[$NET_GUEST6]:$HTTPS_PORT/index.html" || continue
-      v6+=("${R[uk_https6.small_rps]}")
-    else
-      https_wrk uk_https4 small "$HTTPS_CONNS" "$scheme://$NET_GUEST:$HTTPS_PORT/index.html" || continue
-      v4+=("${R[uk_https4.small_rps]}")
-    fi
+  local scheme=$1 v4=("${R[uk_https.small_rps]:-}") v6=() family round
+  # IPv6 first (https_measure's IPv4 run came just before), then alternating: FAMILY_ROUNDS
+  # runs of each.
+  for round in $(seq "$FAMILY_ROUNDS"); do
+    for family in 6 4; do
+      [ "$round.$family" != "$FAMILY_ROUNDS.4" ] || continue
+      if [ $family = 6 ]; then
+        https_wrk uk_https6 small "$HTTPS_CONNS" "$scheme://[$NET_GUEST6]:$HTTPS_PORT/index.html" || continue
+        v6+=("${R[uk_https6.small_rps]}")
+      else
+        https_wrk uk_https4 small "$HTTPS_CONNS" "$scheme://$NET_GUEST:$HTTPS_PORT/index.html" || continue
+        v4+=("${R[uk_https4.small_rps]}")
+      fi
+    done
   done
   R[uk_https.v4_rps]=$(printf '%s\n' "${v4[@]}" | median) R[uk_https.v4_all]="${v4[*]}"
   [ ${#v6[@]} = 0 ] || { R[uk_https.v6_rps]=$(printf '%s\n' "${v6[@]}" | median); R[uk_https.v6_all]="${v6[*]}"; }
