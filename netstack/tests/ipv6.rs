@@ -445,9 +445,7 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
             data: b"hello",
         },
     );
-    // Groups of frames, each with the counter its frames must each add one to (malformed,
-    // unsupported), or None for the random ones.
-    let mut groups: Vec<(&str, Option<Drop>, Vec<Vec<u8>>)> = Vec::new();
+    let mut groups: Vec<Group> = Vec::new();
     let mut hostile: Vec<Vec<u8>> = Vec::new();
     // Every truncation of a valid packet, and of a neighbour solicitation (an empty frame is
     // no packet: smoltcp skips it uncounted).
@@ -467,7 +465,7 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
             hostile.push(frame[..len].to_vec());
         }
     }
-    groups.push(("truncations", Some(Drop::Malformed), take(&mut hostile)));
+    groups.push(group("truncations", Some(Drop::Malformed), &mut hostile));
     // A bad checksum; a payload length beyond the frame; an NDP message with a hop limit
     // below 255; an option of length zero (RFC 4861 says: drop).
     let mut bad_sum = good.clone();
@@ -483,7 +481,7 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
     let last = zero_option.len() - 7; // the option's length byte
     zero_option[last] = 0;
     hostile.push(zero_option);
-    groups.push(("inconsistent", Some(Drop::Malformed), take(&mut hostile)));
+    groups.push(group("inconsistent", Some(Drop::Malformed), &mut hostile));
     // A chain of 150 destination-options headers in front of an echo request, and one that
     // never ends (each header points at the next, past the end of the packet).
     for (count, end) in [(150usize, true), (40, false)] {
@@ -508,10 +506,10 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
     let payload = (fragment.len() - 14 - 40) as u16;
     fragment[14 + 4..14 + 6].copy_from_slice(&payload.to_be_bytes());
     hostile.push(fragment);
-    groups.push((
+    groups.push(group(
         "unsupported headers",
         Some(Drop::Unsupported),
-        take(&mut hostile),
+        &mut hostile,
     ));
     // Pseudo-random bytes behind a valid Ethernet and IPv6 header, many times.
     let mut seed = 0x1234_5678u32;
@@ -529,9 +527,14 @@ fn malformed_and_hostile_packets_are_dropped_and_the_stack_still_answers() {
         frame[14 + 4..14 + 6].copy_from_slice(&payload.to_be_bytes());
         hostile.push(frame);
     }
-    groups.push(("random", None, take(&mut hostile)));
-    let total: usize = groups.iter().map(|(_, _, frames)| frames.len()).sum();
-    for (name, counter, frames) in &groups {
+    groups.push(group("random", None, &mut hostile));
+    let total: usize = groups.iter().map(|g| g.frames.len()).sum();
+    for Group {
+        name,
+        counter,
+        frames,
+    } in &groups
+    {
         let before = lab.stack.stats();
         for (i, frame) in frames.iter().enumerate() {
             lab.send(frame);
@@ -570,6 +573,19 @@ enum Drop {
     Unsupported,
 }
 
-fn take(frames: &mut Vec<Vec<u8>>) -> Vec<Vec<u8>> {
-    std::mem::take(frames)
+/// Hostile frames of one kind, and the drop counter each must add one to (`None`: random
+/// frames, which nearly all must).
+struct Group {
+    name: &'static str,
+    counter: Option<Drop>,
+    frames: Vec<Vec<u8>>,
+}
+
+/// A group of the frames gathered so far (leaving `frames` empty for the next).
+fn group(name: &'static str, counter: Option<Drop>, frames: &mut Vec<Vec<u8>>) -> Group {
+    Group {
+        name,
+        counter,
+        frames: std::mem::take(frames),
+    }
 }
