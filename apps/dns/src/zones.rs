@@ -97,6 +97,24 @@ pub(crate) struct Zone {
     pub(crate) nodes: Range<usize>,
     /// The apex SOA RRset (index into [`Zones::rrsets`]).
     pub(crate) soa: usize,
+    /// How the zone denies existence.
+    pub(crate) denial: Denial,
+}
+
+/// How a zone denies existence: its denial index (see `dns::compiled`), as places in the blob.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Denial {
+    /// No NSEC or NSEC3 records: the zone is not signed (as far as answers go).
+    None,
+    /// NSEC: `index` holds the zone-relative indexes (u32) of the nodes that own NSEC.
+    Nsec { index: Range<usize> },
+    /// NSEC3: `index` holds (hash, node index) entries in hash order; names are hashed with
+    /// `iterations` and the salt at `salt`.
+    Nsec3 {
+        iterations: u16,
+        salt: Range<usize>,
+        index: Range<usize>,
+    },
 }
 
 /// A name that owns data.
@@ -230,6 +248,20 @@ impl Zones {
     }
 
     /// The records of an RRset: for each, the blob range of its RDATA.
+    /// The RRSIG RRset of `node` that covers `covered`, if the zone signs it.
+    pub(crate) fn find_rrsig(&self, node: usize, covered: u16) -> Option<usize> {
+        self.node_rrsets(node).find(|&i| {
+            self.rrsets.get(i).is_some_and(|r| {
+                r.rtype == rtype::RRSIG
+                    && self
+                        .blob
+                        .get(r.records as usize + 2..)
+                        .and_then(rdata::rrsig_covered)
+                        == Some(covered)
+            })
+        })
+    }
+
     pub(crate) fn records(&self, rrset: usize) -> RecordIter<'_> {
         match self.rrsets.get(rrset) {
             Some(r) => RecordIter {
@@ -505,20 +537,29 @@ impl<'a> Loader<'a> {
                 return Err(malformed(self.pos - 2, "a name without records"));
             }
             let first_rrset = self.rrsets.len();
-            let mut last_type: Option<u16> = None;
+            let mut last_key: Option<(u16, u16)> = None;
             let (mut has_cname, mut has_other) = (false, false);
             for _ in 0..rrset_count {
                 let at = self.pos;
                 let rtype = self.u16()?;
                 let ttl = self.u32()?;
                 let count = self.u16()?;
-                if last_type.is_some_and(|t| t >= rtype) {
+                // RRSIGs: one RRset per type covered (read from the first record, checked on
+                // the others below).
+                let covered = match rtype {
+                    rtype::RRSIG => self
+                        .bytes
+                        .get(self.pos + 2..self.pos + 4)
+                        .map_or(0, |b| u16::from_be_bytes([b[0], b[1]])),
+                    _ => 0,
+                };
+                if last_key.is_some_and(|k| k >= (rtype, covered)) {
                     return Err(malformed(
                         at,
                         "record types of a name are not in increasing order",
                     ));
                 }
-                last_type = Some(rtype);
+                last_key = Some((rtype, covered));
                 if count == 0 {
                     return Err(malformed(at, "an RRset without records"));
                 }
@@ -530,7 +571,9 @@ impl<'a> Loader<'a> {
                 for _ in 0..count {
                     let len = usize::from(self.u16()?);
                     let rdata = self.take(len)?;
-                    if rdata::check(rtype, rdata).is_err() {
+                    if rdata::check(rtype, rdata).is_err()
+                        || (rtype == rtype::RRSIG && rdata::rrsig_covered(rdata) != Some(covered))
+                    {
                         return Err(malformed(self.pos - len, "RDATA malformed for its type"));
                     }
                     if previous_rdata.is_some_and(|p| p >= rdata) {
@@ -596,13 +639,79 @@ impl<'a> Loader<'a> {
             ));
         }
         let soa = soa.ok_or_else(|| invalid("no SOA record at the apex"))?;
+        let nodes = first_node..self.nodes.len();
+        let denial = self.denial(&nodes)?;
         self.record_count += records;
         self.zones.push(Zone {
             apex,
-            nodes: first_node..self.nodes.len(),
+            nodes,
             soa,
+            denial,
         });
         Ok(())
+    }
+
+    /// Reads and checks a zone's denial index: in order, and every entry names a node of the
+    /// zone that owns the record type it stands for.
+    fn denial(&mut self, nodes: &Range<usize>) -> Result<Denial, LoadError> {
+        let at = self.pos;
+        let [kind] = self.array::<1>()?;
+        let (entry_len, rtype, denial) = match kind {
+            compiled::DENIAL_NONE => return Ok(Denial::None),
+            compiled::DENIAL_NSEC => (4, rtype::NSEC, Denial::Nsec { index: 0..0 }),
+            compiled::DENIAL_NSEC3 => {
+                let iterations = self.u16()?;
+                let [salt_len] = self.array::<1>()?;
+                let salt = self.pos..self.pos + usize::from(salt_len);
+                self.take(usize::from(salt_len))?;
+                let denial = Denial::Nsec3 {
+                    iterations,
+                    salt,
+                    index: 0..0,
+                };
+                (compiled::NSEC3_HASH_LEN + 4, rtype::NSEC3, denial)
+            }
+            _ => return Err(malformed(at, "unknown kind of denial index")),
+        };
+        let count = self.u32()? as usize;
+        let start = self.pos;
+        let entries = self.take(count.saturating_mul(entry_len))?;
+        let mut previous: Option<&[u8]> = None;
+        for entry in entries.chunks_exact(entry_len) {
+            let (hash, node) = entry.split_at(entry_len - 4);
+            // NSEC entries are ordered by node index, NSEC3 entries by hash.
+            let key = if hash.is_empty() { node } else { hash };
+            let node = u32::from_be_bytes([node[0], node[1], node[2], node[3]]) as usize;
+            let ordered = previous.is_none_or(|p| p < key);
+            previous = Some(key);
+            if !ordered || node >= nodes.len() || !self.owns(nodes.start + node, rtype) {
+                return Err(malformed(
+                    start,
+                    "the denial index is out of order or points at the wrong name",
+                ));
+            }
+        }
+        let index = start..self.pos;
+        Ok(match denial {
+            Denial::Nsec3 {
+                iterations, salt, ..
+            } => Denial::Nsec3 {
+                iterations,
+                salt,
+                index,
+            },
+            _ => Denial::Nsec { index },
+        })
+    }
+
+    /// Whether node `node` (already loaded) owns an RRset of `rtype`.
+    fn owns(&self, node: usize, rtype: u16) -> bool {
+        self.nodes.get(node).is_some_and(|n| {
+            let first = n.first_rrset as usize;
+            self.rrsets
+                .get(first..first + usize::from(n.rrset_count))
+                .is_some_and(|sets| sets.iter().any(|r| r.rtype == rtype))
+        })
     }
 }
 

@@ -8,7 +8,10 @@ use core::cmp::Ordering;
 use core::fmt;
 
 use crate::rdata::{TypeName, rtype};
-use crate::{HEADER_LEN, MAGIC, VERSION, checksum, name, rdata};
+use crate::{
+    DENIAL_NONE, DENIAL_NSEC, DENIAL_NSEC3, HEADER_LEN, MAGIC, NSEC3_HASH_LEN, NSEC3_SHA1, VERSION,
+    checksum, name, rdata,
+};
 
 /// Why a zone set could not be built. Names are in presentation form.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +101,13 @@ pub enum BuildError {
         /// The DNAME owner.
         dname: String,
     },
+    /// The zone's authenticated denial of existence (NSEC or NSEC3) cannot be indexed.
+    Denial {
+        /// The owner of the offending record.
+        owner: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// The zone set exceeds a limit of the format.
     TooLarge {
         /// Which limit.
@@ -175,6 +185,7 @@ impl fmt::Display for BuildError {
                 f,
                 "{owner} is below the DNAME at {dname}, where no data can exist (RFC 6672 §2.4)"
             ),
+            BuildError::Denial { owner, reason } => write!(f, "{owner}: {reason}"),
             BuildError::TooLarge { what } => write!(f, "the zone set is too large: {what}"),
         }
     }
@@ -189,6 +200,16 @@ struct Draft {
     rdata: Vec<u8>,
     /// Insertion order: the first spelling of a name and the last TTL of an RRset win.
     seq: usize,
+}
+
+impl Draft {
+    /// What makes an RRset: the type, and for RRSIG the type covered.
+    fn key(&self) -> (u16, u16) {
+        match self.rtype {
+            rtype::RRSIG => (self.rtype, rdata::rrsig_covered(&self.rdata).unwrap_or(0)),
+            _ => (self.rtype, 0),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -337,7 +358,7 @@ fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
     let apex_text = || name::to_text(&apex);
     records.sort_by(|a, b| {
         name::cmp_canonical(&a.owner, &b.owner)
-            .then(a.rtype.cmp(&b.rtype))
+            .then(a.key().cmp(&b.key()))
             .then_with(|| a.rdata.cmp(&b.rdata))
             .then(a.seq.cmp(&b.seq))
     });
@@ -365,9 +386,13 @@ fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
 
     let mut soa_count = 0usize;
     let mut apex_ns = false;
+    // Nodes (zone-relative index) with NSEC and NSEC3 RRsets, the apex's NSEC3PARAM.
+    let mut nsec_nodes: Vec<u32> = Vec::new();
+    let mut nsec3_nodes: Vec<(Vec<u8>, u32)> = Vec::new();
+    let mut nsec3param: Option<Vec<u8>> = None;
     let mut dname_owner: Option<&[u8]> = None;
     let mut body = Vec::new();
-    for &(start, end) in &nodes {
+    for (node_index, &(start, end)) in nodes.iter().enumerate() {
         let node = &records[start..end];
         // The first spelling added wins.
         let owner = &node
@@ -387,7 +412,7 @@ fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
         let mut groups: Vec<Group> = Vec::new();
         for (i, record) in node.iter().enumerate() {
             match groups.last_mut() {
-                Some(group) if node[group.first].rtype == record.rtype => group.end = i + 1,
+                Some(group) if node[group.first].key() == record.key() => group.end = i + 1,
                 _ => groups.push(Group {
                     first: i,
                     end: i + 1,
@@ -412,6 +437,19 @@ fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
                     });
                 }
                 rtype::DNAME => dname_owner = Some(owner),
+                rtype::NSEC => nsec_nodes.push(node_index as u32),
+                rtype::NSEC3 => {
+                    nsec3_nodes.push((nsec3_owner_hash(owner, &apex)?, node_index as u32))
+                }
+                rtype::NSEC3PARAM if at_apex && count == 1 => {
+                    nsec3param = Some(node[group.first].rdata.clone());
+                }
+                rtype::NSEC3PARAM => {
+                    return Err(BuildError::Denial {
+                        owner: owner_text(),
+                        reason: "NSEC3PARAM belongs at the apex, once",
+                    });
+                }
                 _ => {}
             }
         }
@@ -468,5 +506,252 @@ fn write_zone(zone: DraftZone, out: &mut Vec<u8>) -> Result<(), BuildError> {
             .to_be_bytes(),
     );
     out.extend_from_slice(&body);
+    write_denial(&apex, nsec_nodes, nsec3_nodes, nsec3param, out)
+}
+
+/// The denial index after a zone's nodes (see the crate docs): which nodes own NSEC records,
+/// or the NSEC3 records' hashes in order, with the parameters to hash names with.
+fn write_denial(
+    apex: &[u8],
+    nsec_nodes: Vec<u32>,
+    mut nsec3_nodes: Vec<(Vec<u8>, u32)>,
+    nsec3param: Option<Vec<u8>>,
+    out: &mut Vec<u8>,
+) -> Result<(), BuildError> {
+    let denial = |reason| BuildError::Denial {
+        owner: name::to_text(apex),
+        reason,
+    };
+    match (nsec3param, nsec3_nodes.is_empty()) {
+        (None, true) if nsec_nodes.is_empty() => out.push(DENIAL_NONE),
+        (None, true) => {
+            out.push(DENIAL_NSEC);
+            out.extend_from_slice(&(nsec_nodes.len() as u32).to_be_bytes());
+            for node in nsec_nodes {
+                out.extend_from_slice(&node.to_be_bytes());
+            }
+        }
+        (None, false) => return Err(denial("NSEC3 records without an NSEC3PARAM at the apex")),
+        (Some(param), _) => {
+            if !nsec_nodes.is_empty() {
+                return Err(denial(
+                    "both NSEC and NSEC3 records; a zone uses one or the other",
+                ));
+            }
+            // Hash algorithm, flags, iterations, salt length, salt (RFC 5155 §4.2).
+            let [algorithm, _flags, it_hi, it_lo, salt_len, ref salt @ ..] = param[..] else {
+                return Err(denial("NSEC3PARAM is shorter than its fields"));
+            };
+            if algorithm != NSEC3_SHA1 {
+                return Err(denial(
+                    "NSEC3PARAM names a hash algorithm other than SHA-1 (1)",
+                ));
+            }
+            if salt.len() != usize::from(salt_len) {
+                return Err(denial("NSEC3PARAM's salt length does not match its salt"));
+            }
+            nsec3_nodes.sort();
+            if nsec3_nodes.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(denial("two NSEC3 records have the same hashed owner"));
+            }
+            out.push(DENIAL_NSEC3);
+            out.extend_from_slice(&[it_hi, it_lo, salt_len]);
+            out.extend_from_slice(salt);
+            out.extend_from_slice(&(nsec3_nodes.len() as u32).to_be_bytes());
+            for (hash, node) in nsec3_nodes {
+                out.extend_from_slice(&hash);
+                out.extend_from_slice(&node.to_be_bytes());
+            }
+        }
+    }
     Ok(())
+}
+
+/// The hash an NSEC3 owner name stands for: its first label in base32hex (RFC 4648 §7, no
+/// padding), which must be SHA-1's 20 octets, directly below the apex.
+fn nsec3_owner_hash(owner: &[u8], apex: &[u8]) -> Result<Vec<u8>, BuildError> {
+    let bad = |reason| BuildError::Denial {
+        owner: name::to_text(owner),
+        reason,
+    };
+    let label_len = usize::from(*owner.first().unwrap_or(&0));
+    if name::parent(owner).is_none_or(|parent| !name::eq(parent, apex)) {
+        return Err(bad(
+            "an NSEC3 record's owner must be one label below the apex",
+        ));
+    }
+    let label = &owner[1..1 + label_len];
+    let hash = base32hex_decode(label).ok_or(bad(
+        "an NSEC3 record's owner label is not a base32hex hash (RFC 5155 §3)",
+    ))?;
+    if hash.len() != NSEC3_HASH_LEN {
+        return Err(bad(
+            "an NSEC3 record's owner is not a SHA-1 hash (20 octets)",
+        ));
+    }
+    Ok(hash)
+}
+
+/// Decodes unpadded base32hex ("0-9A-V", any case); `None` if a character is outside it or
+/// the length leaves stray bits.
+pub(crate) fn base32hex_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in text {
+        let value = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'v' => c - b'a' + 10,
+            b'A'..=b'V' => c - b'A' + 10,
+            _ => return None,
+        };
+        acc = (acc << 5) | u32::from(value);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    // Left-over bits must be zero padding of the last octet, fewer than 5 of them.
+    if acc != 0 || bits >= 5 {
+        return None;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::name::tests::wire;
+    use alloc::{format, vec};
+
+    #[test]
+    fn base32hex_decodes_rfc4648_vectors() {
+        // RFC 4648 §10, without padding.
+        for (text, plain) in [
+            ("", ""),
+            ("CO", "f"),
+            ("CPNG", "fo"),
+            ("CPNMU", "foo"),
+            ("CPNMUOG", "foob"),
+            ("cpnmuoj1", "fooba"),
+            ("CPNMUOJ1E8", "foobar"),
+        ] {
+            assert_eq!(
+                base32hex_decode(text.as_bytes()).as_deref(),
+                Some(plain.as_bytes()),
+                "{text}"
+            );
+        }
+        // Outside the alphabet, stray bits, an impossible length.
+        for bad in ["CW", "CP", "C", "CPNG=", "CPN"] {
+            assert_eq!(base32hex_decode(bad.as_bytes()), None, "{bad}");
+        }
+    }
+
+    fn soa() -> Vec<u8> {
+        let mut soa = wire("ns.example.");
+        soa.extend(wire("host.example."));
+        soa.extend([0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 1, 44]);
+        soa
+    }
+
+    fn rrsig(covered: u16, tail: u8) -> Vec<u8> {
+        let mut rdata = covered.to_be_bytes().to_vec();
+        rdata.extend([13, 2, 0, 0, 14, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        rdata.extend(wire("example."));
+        rdata.extend([tail; 8]);
+        rdata
+    }
+
+    /// The zone's part of a one-zone blob, after its nodes: the denial index.
+    fn denial_of(blob: &[u8], body_len: usize) -> &[u8] {
+        &blob[blob.len() - body_len..]
+    }
+
+    #[test]
+    fn rrsigs_form_one_rrset_per_type_covered_and_nsec_nodes_are_indexed() {
+        let apex = wire("example.");
+        let mut builder = ZoneSetBuilder::new();
+        builder.zone(&apex).unwrap();
+        builder.record(&apex, rtype::SOA, 1, 300, &soa()).unwrap();
+        builder
+            .record(&apex, rtype::NS, 1, 300, &wire("ns.example."))
+            .unwrap();
+        // Signatures added out of order, two per type for NS.
+        for (covered, tail) in [(rtype::NS, 2), (rtype::SOA, 1), (rtype::NS, 1)] {
+            builder
+                .record(&apex, rtype::RRSIG, 1, 300, &rrsig(covered, tail))
+                .unwrap();
+        }
+        let mut nsec = wire("ns.example.");
+        nsec.extend([0, 1, 0x62]);
+        builder.record(&apex, rtype::NSEC, 1, 300, &nsec).unwrap();
+        let ns = wire("ns.example.");
+        let mut nsec = apex.clone();
+        nsec.extend([0, 1, 0x40]);
+        builder.record(&ns, rtype::NSEC, 1, 300, &nsec).unwrap();
+        builder
+            .record(&ns, rtype::A, 1, 300, &[192, 0, 2, 1])
+            .unwrap();
+        let blob = builder.finish().unwrap();
+        // NSEC at nodes 0 (the apex) and 1.
+        assert_eq!(
+            denial_of(&blob, 13),
+            [1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]
+        );
+        // The apex: NS, SOA, RRSIG(NS) with 2 records, RRSIG(SOA) with 1, NSEC: 5 RRsets.
+        let apex_at = HEADER_LEN + 4;
+        let rrsets_at = apex_at + apex.len();
+        let after_counts = rrsets_at + 8 + apex.len();
+        assert_eq!(blob[after_counts..after_counts + 2], [0, 5]);
+    }
+
+    #[test]
+    fn nsec3_hashes_are_indexed_in_order() {
+        let apex = wire("example.");
+        let mut builder = ZoneSetBuilder::new();
+        builder.zone(&apex).unwrap();
+        builder.record(&apex, rtype::SOA, 1, 300, &soa()).unwrap();
+        builder
+            .record(&apex, rtype::NS, 1, 300, &wire("ns.example."))
+            .unwrap();
+        // SHA-1, no flags, 0 iterations, salt AABB.
+        builder
+            .record(&apex, rtype::NSEC3PARAM, 1, 0, &[1, 0, 0, 0, 2, 0xaa, 0xbb])
+            .unwrap();
+        let hashes = [
+            "VVVVVVVVVVVVVVVVVVVVVVVVVVVVVVVV",
+            "00000000000000000000000000000001",
+        ];
+        for hash in hashes {
+            let owner = wire(&format!("{hash}.example."));
+            let mut rdata = vec![1, 0, 0, 0, 2, 0xaa, 0xbb, 20];
+            rdata.extend([0x11; 20]);
+            builder
+                .record(&owner, rtype::NSEC3, 1, 300, &rdata)
+                .unwrap();
+        }
+        let blob = builder.finish().unwrap();
+        let index = denial_of(&blob, 1 + 2 + 1 + 2 + 4 + 2 * 24);
+        assert_eq!(index[..10], [2, 0, 0, 2, 0xaa, 0xbb, 0, 0, 0, 2]);
+        // 0000...01 (5 bits of 1 at the end: hash octet 19 = 0x01) first, VVVV... (all ones)
+        // second.
+        assert_eq!(index[10..30], [[0; 19].as_slice(), &[1]].concat());
+        assert_eq!(index[34..54], [0xff; 20]);
+        // A zone with NSEC3 records and no NSEC3PARAM is refused; so is a bad owner.
+        let mut builder = ZoneSetBuilder::new();
+        builder.zone(&apex).unwrap();
+        builder.record(&apex, rtype::SOA, 1, 300, &soa()).unwrap();
+        builder
+            .record(&apex, rtype::NS, 1, 300, &wire("ns.example."))
+            .unwrap();
+        let owner = wire("not-a-hash.example.");
+        let mut rdata = vec![1, 0, 0, 0, 0, 20];
+        rdata.extend([0x11; 20]);
+        builder
+            .record(&owner, rtype::NSEC3, 1, 300, &rdata)
+            .unwrap();
+        assert!(matches!(builder.finish(), Err(BuildError::Denial { .. })));
+    }
 }

@@ -8,11 +8,15 @@
 //! uncompressed names, exactly as it goes on the wire.
 //!
 //! ```text
-//! blob     = magic "XDNZ" | version u16 (=1) | zone_count u16 | total_len u32 | checksum u32
+//! blob     = magic "XDNZ" | version u16 (=2) | zone_count u16 | total_len u32 | checksum u32
 //!            | zone_offset u32 * zone_count | zone * zone_count
-//! zone     = apex name | node_count u32 | record_count u32 | node * node_count
+//! zone     = apex name | node_count u32 | record_count u32 | node * node_count | denial
 //! node     = owner name | rrset_count u16 | rrset * rrset_count
 //! rrset    = type u16 | ttl u32 | rr_count u16 | (rdlength u16 | rdata) * rr_count
+//! denial   = 0                                             (no NSEC or NSEC3 records)
+//!          | 1 | count u32 | node u32 * count                              (NSEC)
+//!          | 2 | iterations u16 | salt_len u8 | salt | count u32
+//!              | (hash [20] | node u32) * count                            (NSEC3)
 //! ```
 //!
 //! - `checksum` is FNV-1a (32 bit) over every octet after the 16-octet header; `total_len`
@@ -23,6 +27,13 @@
 //!   non-terminals have no node: a name exists when a node is at or below it.
 //! - RRsets of a node are sorted by type, strictly increasing; records of an RRset by RDATA
 //!   (RFC 4034 §6.3 order on the stored octets), without duplicates. An RRset has one TTL.
+//!   RRSIG records are the exception: one RRset per type covered (the first field of their
+//!   RDATA), sorted by that type, so that the signatures of an RRset are found as one.
+//! - The denial index: for an NSEC zone, the (zone-relative) indexes of the nodes that own
+//!   NSEC records, increasing; for an NSEC3 zone (an NSEC3PARAM at the apex; SHA-1 only), the
+//!   hashed owner names of its NSEC3 records (20 octets each, decoded from the owner's first
+//!   label) in increasing order, each with the index of its node, and the iterations and salt
+//!   of the NSEC3PARAM, which is what the server hashes query names with.
 //! - The apex has exactly one SOA record and at least one NS record; SOA appears nowhere else;
 //!   a CNAME is alone at its name (RRSIG and NSEC aside) and single; a DNAME is single and has
 //!   no names below it; no meta-types (OPT, ANY, AXFR, ...).
@@ -70,7 +81,17 @@ pub use builder::{BuildError, ZoneSetBuilder};
 /// The first four octets of a compiled zone set.
 pub const MAGIC: [u8; 4] = *b"XDNZ";
 /// The format version this crate writes and reads.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
+/// Denial index kinds (see the format above).
+pub const DENIAL_NONE: u8 = 0;
+/// The zone denies existence with NSEC records.
+pub const DENIAL_NSEC: u8 = 1;
+/// The zone denies existence with NSEC3 records.
+pub const DENIAL_NSEC3: u8 = 2;
+/// NSEC3's hash algorithm 1, SHA-1 (RFC 5155 §11), the only one defined.
+pub const NSEC3_SHA1: u8 = 1;
+/// The length of an NSEC3 hash (SHA-1).
+pub const NSEC3_HASH_LEN: usize = 20;
 /// The fixed header: magic, version, zone count, total length, checksum.
 pub const HEADER_LEN: usize = 16;
 

@@ -48,6 +48,11 @@ pub mod rtype {
     pub const RRSIG: u16 = 46;
     /// Next secure (RFC 4034).
     pub const NSEC: u16 = 47;
+    pub const DNSKEY: u16 = 48;
+    pub const NSEC3: u16 = 50;
+    pub const NSEC3PARAM: u16 = 51;
+    pub const CDS: u16 = 59;
+    pub const CDNSKEY: u16 = 60;
     /// Transaction key (RFC 2930), a meta-type.
     pub const TKEY: u16 = 249;
     /// Transaction signature (RFC 8945), a meta-type.
@@ -117,6 +122,20 @@ pub fn check(rtype: u16, rdata: &[u8]) -> Result<(), &'static str> {
     match rtype {
         rtype::A if rdata.len() != 4 => return Err("an A record's RDATA must be 4 octets"),
         rtype::AAAA if rdata.len() != 16 => return Err("an AAAA record's RDATA must be 16 octets"),
+        // Type covered, algorithm, labels, original TTL, expiration, inception, key tag (18
+        // octets), the signer's name, then the signature.
+        rtype::RRSIG => {
+            return match rdata.get(18..).and_then(name::wire_len) {
+                Some(len) if rdata.len() > 18 + len => Ok(()),
+                _ => Err("an RRSIG record's RDATA is shorter than its fields"),
+            };
+        }
+        rtype::NSEC3 => {
+            return match nsec3_hash(rdata) {
+                Some(hash) if !hash.is_empty() => Ok(()),
+                _ => Err("an NSEC3 record's salt or hash runs past its RDATA"),
+            };
+        }
         _ => {}
     }
     let Some(layout) = layout(rtype) else {
@@ -157,6 +176,25 @@ pub fn target_range(rtype: u16, rdata: &[u8]) -> Option<core::ops::Range<usize>>
     Some(skip..skip + len)
 }
 
+/// The type an RRSIG record covers (its first field), if the RDATA has one.
+pub fn rrsig_covered(rdata: &[u8]) -> Option<u16> {
+    let &[hi, lo, ..] = rdata else { return None };
+    Some(u16::from_be_bytes([hi, lo]))
+}
+
+/// The next hashed owner name of an NSEC3 record (RFC 5155 §3.2): after the hash algorithm,
+/// flags, iterations, salt length, salt and hash length.
+pub fn nsec3_hash(rdata: &[u8]) -> Option<&[u8]> {
+    let salt_len = usize::from(*rdata.get(4)?);
+    let hash_len = usize::from(*rdata.get(5 + salt_len)?);
+    rdata.get(6 + salt_len..6 + salt_len + hash_len)
+}
+
+/// Whether an NSEC3 record has the opt-out flag (RFC 5155 §3.1.2.1).
+pub fn nsec3_opt_out(rdata: &[u8]) -> bool {
+    rdata.get(1).is_some_and(|flags| flags & 1 != 0)
+}
+
 /// The MINIMUM field of an SOA record's RDATA (RFC 1035 §3.3.13, RFC 2308 §4).
 pub fn soa_minimum(rdata: &[u8]) -> Option<u32> {
     let tail = rdata.get(rdata.len().checked_sub(4)?..)?;
@@ -193,6 +231,11 @@ impl core::fmt::Display for TypeName {
             rtype::DS => "DS",
             rtype::RRSIG => "RRSIG",
             rtype::NSEC => "NSEC",
+            rtype::DNSKEY => "DNSKEY",
+            rtype::NSEC3 => "NSEC3",
+            rtype::NSEC3PARAM => "NSEC3PARAM",
+            rtype::CDS => "CDS",
+            rtype::CDNSKEY => "CDNSKEY",
             rtype::ANY => "ANY",
             other => return write!(f, "TYPE{other}"),
         };
