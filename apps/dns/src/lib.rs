@@ -62,6 +62,7 @@ extern crate alloc;
 /// The compiled zone format: the `dns-zone-format` crate (apps/dns/zone-format), which the
 /// `dns-zone` compiler shares.
 pub use dns_zone_format as compiled;
+mod denial;
 mod message;
 mod query;
 mod resolve;
@@ -227,7 +228,10 @@ fn plan(zones: &Zones, query: &query::Query) -> Plan {
         return refuse(Rcode::NotImp);
     }
     match resolve::select_zone(zones, name.wire(), *qtype) {
-        Some(zone) => resolve::resolve(zones, zone, name.wire(), *qtype),
+        Some(zone) => {
+            let dnssec = query.edns.is_some_and(|edns| edns.dnssec_ok);
+            resolve::resolve(zones, zone, name.wire(), *qtype, dnssec)
+        }
         None => refuse(Rcode::Refused),
     }
 }

@@ -117,8 +117,11 @@ impl<'a, 'n> Writer<'a, 'n> {
         self.suffixes.truncate(mark.suffixes);
     }
 
-    /// Writes a name, compressed if `compress` and an equal suffix was written before.
-    fn name(&mut self, name: &'n [u8], compress: bool) -> Result<(), Full> {
+    /// Writes a name, compressed if `compress` and an equal suffix was written before; its
+    /// suffixes become targets for later names if `register`. A DNAME's target is no target
+    /// for compression, as in Knot, so that the same message needs the same room in both
+    /// (the other names in RDATA are, SRV's included).
+    fn name(&mut self, name: &'n [u8], compress: bool, register: bool) -> Result<(), Full> {
         let labels = Labels::of(name);
         for index in 0..labels.len() {
             let start = labels.start(index);
@@ -132,7 +135,7 @@ impl<'a, 'n> Writer<'a, 'n> {
                 return self.encoder.emit_u16(0xc000 | pointer);
             }
             let offset = self.encoder.offset();
-            if offset < 0x4000 && self.suffixes.len() < MAX_SUFFIXES {
+            if register && offset < 0x4000 && self.suffixes.len() < MAX_SUFFIXES {
                 self.suffixes.push((offset as u16, rest));
             }
             let len = usize::from(*rest.first().ok_or(Full)?);
@@ -142,7 +145,7 @@ impl<'a, 'n> Writer<'a, 'n> {
     }
 
     fn question(&mut self, question: &'n Question) -> Result<(), Full> {
-        self.name(question.name.wire(), false)?;
+        self.name(question.name.wire(), false, true)?;
         self.encoder.emit_u16(question.qtype)?;
         self.encoder.emit_u16(question.qclass)
     }
@@ -155,7 +158,7 @@ impl<'a, 'n> Writer<'a, 'n> {
         ttl: u32,
         rdata: &'n [u8],
     ) -> Result<(), Full> {
-        self.name(owner, true)?;
+        self.name(owner, true, true)?;
         self.encoder.emit_u16(rtype)?;
         self.encoder.emit_u16(CLASS_IN)?;
         self.encoder.emit_u32(ttl)?;
@@ -171,7 +174,8 @@ impl<'a, 'n> Writer<'a, 'n> {
                 for _ in 0..layout.names {
                     let rest = rdata.get(pos..).ok_or(Full)?;
                     let len = name::wire_len(rest).ok_or(Full)?;
-                    self.name(rest.get(..len).ok_or(Full)?, layout.compress)?;
+                    let name = rest.get(..len).ok_or(Full)?;
+                    self.name(name, layout.compress, rtype != rtype::DNAME)?;
                     pos += len;
                 }
                 self.encoder.emit_vec(rdata.get(pos..).ok_or(Full)?)?;

@@ -38,6 +38,7 @@ use core::ops::Range;
 use crate::Rcode;
 use crate::compiled::name::{self, Labels};
 use crate::compiled::rdata::{self, rtype};
+use crate::denial;
 use crate::zones::{Existence, Zone, Zones};
 
 /// The most CNAME records (followed or synthesized) one answer holds (Knot uses 5 too).
@@ -132,12 +133,13 @@ impl Plan {
 enum Found {
     /// The name owns data (node index).
     Node(usize),
-    /// The name does not exist but a wildcard covers it (the wildcard's node).
-    Wildcard(usize),
+    /// The name does not exist but a wildcard covers it (the wildcard's node, and the label
+    /// count of the closest encloser, the wildcard's parent).
+    Wildcard(usize, usize),
     /// The name exists without data.
     EmptyNonTerminal,
-    /// The name does not exist.
-    NxDomain,
+    /// The name does not exist (the label count of its closest encloser, RFC 5155 §1.3).
+    NxDomain(usize),
     /// The name is at or below a zone cut (the cut's node).
     Delegation(usize),
     /// The name is below a DNAME (the DNAME owner's node).
@@ -206,36 +208,47 @@ fn lookup(zones: &Zones, zone: &Zone, name: &[u8], qtype: u16) -> Found {
         Existence::EmptyNonTerminal => Found::EmptyNonTerminal,
         Existence::None => match name::parent(name) {
             Some(encloser) => wildcard(zones, zone, encloser),
-            None => Found::NxDomain,
+            None => Found::NxDomain(0),
         },
     }
 }
 
 /// `*.<closest encloser>` if it exists (RFC 4592 §3.3.1), else NXDOMAIN.
 fn wildcard(zones: &Zones, zone: &Zone, encloser: &[u8]) -> Found {
+    let labels = name::label_count(encloser);
+    match zones.find(zone, &star(encloser)) {
+        Existence::Node(node) => Found::Wildcard(node, labels),
+        _ => Found::NxDomain(labels),
+    }
+}
+
+/// `*.<encloser>` (the root name if that would be too long: then no wildcard exists).
+fn star(encloser: &[u8]) -> Vec<u8> {
     let mut star = Vec::with_capacity(encloser.len() + 2);
     star.extend_from_slice(&[1, b'*']);
     star.extend_from_slice(encloser);
     if star.len() > name::MAX_LEN {
-        return Found::NxDomain;
+        star = alloc::vec![0];
     }
-    match zones.find(zone, &star) {
-        Existence::Node(node) => Found::Wildcard(node),
-        _ => Found::NxDomain,
-    }
+    star
 }
 
-/// Builds the answer to `qname`/`qtype` from `zone`.
-pub(crate) fn resolve(zones: &Zones, zone: &Zone, qname: &[u8], qtype: u16) -> Plan {
+/// Builds the answer to `qname`/`qtype` from `zone`; `dnssec`: the query had the DO bit,
+/// so a signed zone adds its signatures and denial proofs (RFC 4035 §3.1, RFC 5155 §7.2).
+pub(crate) fn resolve(zones: &Zones, zone: &Zone, qname: &[u8], qtype: u16, dnssec: bool) -> Plan {
     let mut resolver = Resolver {
         zones,
         zone,
         qname,
+        dnssec: dnssec && denial::is_signed(zone),
         plan: Plan::empty(Rcode::NoError, true),
+        additional_rrsigs: Vec::new(),
     };
     resolver.answer(qtype);
     resolver.additional();
-    resolver.plan
+    let mut plan = resolver.plan;
+    plan.additional.append(&mut resolver.additional_rrsigs);
+    plan
 }
 
 /// The state of one resolution.
@@ -243,7 +256,11 @@ struct Resolver<'a> {
     zones: &'a Zones,
     zone: &'a Zone,
     qname: &'a [u8],
+    /// Signatures and proofs wanted (DO) and available (the zone is signed).
+    dnssec: bool,
     plan: Plan,
+    /// The signatures of the additional section's RRsets, which go after them.
+    additional_rrsigs: Vec<Item>,
 }
 
 impl Resolver<'_> {
@@ -269,11 +286,15 @@ impl Resolver<'_> {
             let name = self.name(current).to_vec();
             let found = lookup(zones, self.zone, &name, qtype);
             let node = match found {
-                Found::Node(node) | Found::Wildcard(node) => node,
-                Found::EmptyNonTerminal => return self.negative(),
-                Found::NxDomain => {
+                Found::Node(node) | Found::Wildcard(node, _) => node,
+                Found::EmptyNonTerminal => {
+                    self.negative();
+                    return self.deny_type(&name);
+                }
+                Found::NxDomain(encloser) => {
                     self.plan.rcode = Rcode::NxDomain;
-                    return self.negative();
+                    self.negative();
+                    return self.deny_name(&name, encloser);
                 }
                 Found::Delegation(cut) => {
                     self.plan.authoritative = !self.plan.answer.is_empty();
@@ -297,18 +318,27 @@ impl Resolver<'_> {
                 }
                 visited.push(node);
             }
+            // A wildcard answer proves that the name itself does not exist (RFC 4035
+            // §3.1.3.3, RFC 5155 §7.2.6).
+            if let Found::Wildcard(_, encloser) = found {
+                self.deny_wildcard_source(&name, encloser);
+            }
             let rrset = if qtype == rtype::ANY {
                 zones.node_rrsets(node).next()
             } else {
                 zones.find_rrset(node, qtype)
             };
             if let Some(rrset) = rrset {
-                return self.push(Section::Answer, current, rrset);
+                return self.push_signed(Section::Answer, current, node, rrset);
             }
             let Some(cname) = zones.find_rrset(node, rtype::CNAME) else {
-                return self.negative();
+                self.negative();
+                return match found {
+                    Found::Wildcard(_, encloser) => self.deny_wildcard_type(&name, node, encloser),
+                    _ => self.deny_type(&name),
+                };
             };
-            self.push(Section::Answer, current, cname);
+            self.push_signed(Section::Answer, current, node, cname);
             chain += 1;
             let target = zones
                 .records(cname)
@@ -322,6 +352,17 @@ impl Resolver<'_> {
                 return;
             }
             current = next;
+        }
+    }
+
+    /// [`push`](Self::push), and the RRset's signatures (at node `node`) when DNSSEC is on.
+    fn push_signed(&mut self, section: Section, owner: NameRef, node: usize, rrset: usize) {
+        self.push(section, owner, rrset);
+        if self.dnssec
+            && let Some(set) = self.zones.rrset(rrset)
+            && let Some(rrsig) = self.zones.find_rrsig(node, set.rtype)
+        {
+            self.push(section, owner, rrsig);
         }
     }
 
@@ -355,13 +396,27 @@ impl Resolver<'_> {
             .and_then(|r| zones.blob().get(r))
             .and_then(rdata::soa_minimum)
             .unwrap_or(set.ttl);
+        let ttl = set.ttl.min(minimum);
+        let owner = NameRef::blob(self.zone.apex.clone());
         self.plan.authority.push(Item {
-            owner: NameRef::blob(self.zone.apex.clone()),
+            owner,
             rtype: rtype::SOA,
-            ttl: set.ttl.min(minimum),
+            ttl,
             data: Data::Rrset(soa),
             required: false,
         });
+        if self.dnssec
+            && let Some(rrsig) = zones.find_rrsig(self.zone.nodes.start, rtype::SOA)
+        {
+            // The signature with the same negative-caching TTL.
+            self.plan.authority.push(Item {
+                owner,
+                rtype: rtype::RRSIG,
+                ttl,
+                data: Data::Rrset(rrsig),
+                required: false,
+            });
+        }
     }
 
     /// A referral to the zone cut at node `cut`.
@@ -372,7 +427,15 @@ impl Resolver<'_> {
         else {
             return;
         };
-        self.push(Section::Authority, NameRef::blob(cut_range.clone()), ns);
+        let cut_owner = NameRef::blob(cut_range.clone());
+        self.push(Section::Authority, cut_owner, ns);
+        if self.dnssec {
+            // A signed child's DS, or the proof that there is none (RFC 4035 §3.1.4).
+            match zones.find_rrset(cut, rtype::DS) {
+                Some(ds) => self.push_signed(Section::Authority, cut_owner, cut, ds),
+                None => self.deny_type(zones.blob().get(cut_range.clone()).unwrap_or(&[0])),
+            }
+        }
         let cut_name = zones.blob().get(cut_range).unwrap_or(&[0]);
         for record in zones.records(ns).take(MAX_ADDITIONAL_TARGETS) {
             if let Some(target) = target_range(zones, rtype::NS, record) {
@@ -391,7 +454,12 @@ impl Resolver<'_> {
         let zones = self.zones;
         let rrset = zones.find_rrset(owner, rtype::DNAME)?;
         let owner_range = zones.node_name_range(owner)?;
-        self.push(Section::Answer, NameRef::blob(owner_range.clone()), rrset);
+        self.push_signed(
+            Section::Answer,
+            NameRef::blob(owner_range.clone()),
+            owner,
+            rrset,
+        );
         let target = zones
             .records(rrset)
             .next()
@@ -452,7 +520,7 @@ impl Resolver<'_> {
             Existence::Node(node) => node, // glue below a cut included
             Existence::EmptyNonTerminal => return,
             Existence::None => match lookup(zones, self.zone, target_name, rtype::A) {
-                Found::Wildcard(node) => node,
+                Found::Wildcard(node, _) => node,
                 _ => return,
             },
         };
@@ -469,18 +537,165 @@ impl Resolver<'_> {
                     item.data == Data::Rrset(rrset) && name::eq(self.name(item.owner), target_name)
                 });
             if !present {
-                let ttl = zones.rrset(rrset).map_or(0, |r| r.ttl);
                 let owner = NameRef::blob(target.clone());
-                self.plan.additional.push(Item {
-                    owner,
-                    rtype,
-                    ttl,
-                    data: Data::Rrset(rrset),
-                    required,
-                });
+                let rrsig = zones.find_rrsig(node, rtype).filter(|_| self.dnssec);
+                for rrset in core::iter::once(rrset).chain(rrsig) {
+                    let Some(set) = zones.rrset(rrset) else {
+                        continue;
+                    };
+                    let item = Item {
+                        owner,
+                        rtype: set.rtype,
+                        ttl: set.ttl,
+                        data: Data::Rrset(rrset),
+                        required,
+                    };
+                    // Signatures after all the addresses (they are the first to be left out
+                    // when room runs short, as Knot does).
+                    if set.rtype == rtype::RRSIG {
+                        self.additional_rrsigs.push(item);
+                    } else {
+                        self.plan.additional.push(item);
+                    }
+                }
             }
         }
     }
+}
+
+/// Denial proofs (RFC 4035 §3.1.3, RFC 5155 §7.2), added to the authority section when
+/// DNSSEC is on.
+impl Resolver<'_> {
+    /// `name` exists (or is an empty non-terminal, or a delegation) but has no RRset of the
+    /// type asked: its own NSEC or NSEC3 (the NSEC before an empty non-terminal, whose next
+    /// name is below it). Without a matching NSEC3 (an opt-out span skipped the name: an
+    /// insecure delegation), the closest provable encloser proof (RFC 5155 §7.2.4).
+    fn deny_type(&mut self, name: &[u8]) {
+        if !self.dnssec {
+            return;
+        }
+        if let Some(hash) = denial::hash(self.zones, self.zone, name) {
+            match denial::nsec3(self.zones, self.zone, &hash) {
+                Some(proof) if proof.matches => self.prove(proof),
+                _ => self.closest_provable_encloser(name),
+            }
+        } else if let Some(proof) = denial::nsec(self.zones, self.zone, name) {
+            self.prove(proof);
+        }
+    }
+
+    /// `name` does not exist, nor a wildcard at its closest encloser (`encloser` labels).
+    fn deny_name(&mut self, name: &[u8], encloser: usize) {
+        if !self.dnssec {
+            return;
+        }
+        let encloser_name = suffix_labels(name, encloser);
+        let wildcard = star(encloser_name);
+        if denial::hash(self.zones, self.zone, name).is_some() {
+            // NSEC3: the closest encloser proof, and the wildcard's cover.
+            self.closest_encloser(name, encloser);
+            self.nsec3_proof(&wildcard);
+        } else {
+            self.nsec_proof(name);
+            self.nsec_proof(&wildcard);
+        }
+    }
+
+    /// A wildcard answered for `name`: prove that `name` itself does not exist (the next
+    /// closer name's cover, for NSEC3).
+    fn deny_wildcard_source(&mut self, name: &[u8], encloser: usize) {
+        if !self.dnssec {
+            return;
+        }
+        if denial::hash(self.zones, self.zone, name).is_some() {
+            self.nsec3_proof(suffix_labels(name, encloser + 1));
+        } else {
+            self.nsec_proof(name);
+        }
+    }
+
+    /// A wildcard (node `wildcard`) matched `name` but has no RRset of the type asked: the
+    /// name's non-existence and the wildcard's own record (RFC 4035 §3.1.3.4, RFC 5155
+    /// §7.2.5).
+    fn deny_wildcard_type(&mut self, name: &[u8], wildcard: usize, encloser: usize) {
+        if !self.dnssec {
+            return;
+        }
+        let wildcard_name = self.zones.node_name(wildcard).to_vec();
+        if denial::hash(self.zones, self.zone, name).is_some() {
+            self.closest_encloser(name, encloser);
+        } else {
+            self.nsec_proof(name);
+        }
+        self.deny_type(&wildcard_name);
+    }
+
+    /// The closest encloser proof (RFC 5155 §7.2.1): the NSEC3 matching the closest encloser
+    /// (`encloser` labels of `name`) and the one covering the next closer name.
+    fn closest_encloser(&mut self, name: &[u8], encloser: usize) {
+        self.nsec3_proof(suffix_labels(name, encloser));
+        self.nsec3_proof(suffix_labels(name, encloser + 1));
+    }
+
+    /// The closest provable encloser proof: the deepest ancestor of `name` with a matching
+    /// NSEC3, and the cover of the next closer name (its opt-out flag lets a validator accept
+    /// an insecure delegation, RFC 5155 §7.2.4).
+    fn closest_provable_encloser(&mut self, name: &[u8]) {
+        let apex_labels = name::label_count(self.apex());
+        let mut labels = name::label_count(name);
+        while labels > apex_labels {
+            labels -= 1;
+            let ancestor = suffix_labels(name, labels);
+            let matched = denial::hash(self.zones, self.zone, ancestor)
+                .and_then(|hash| denial::nsec3(self.zones, self.zone, &hash))
+                .is_some_and(|proof| proof.matches);
+            if matched {
+                return self.closest_encloser(name, labels);
+            }
+        }
+    }
+
+    /// The NSEC3 record matching or covering the hash of `name`.
+    fn nsec3_proof(&mut self, name: &[u8]) {
+        if let Some(proof) = denial::hash(self.zones, self.zone, name)
+            .and_then(|hash| denial::nsec3(self.zones, self.zone, &hash))
+        {
+            self.prove(proof);
+        }
+    }
+
+    /// The NSEC record matching or covering `name`.
+    fn nsec_proof(&mut self, name: &[u8]) {
+        if let Some(proof) = denial::nsec(self.zones, self.zone, name) {
+            self.prove(proof);
+        }
+    }
+
+    /// Adds the NSEC or NSEC3 record of `proof` and its signature, once per response.
+    fn prove(&mut self, proof: denial::Proof) {
+        let zones = self.zones;
+        let (Some(rrset), Some(owner)) = (
+            denial::record_rrset(zones, self.zone, proof.node),
+            zones.node_name_range(proof.node),
+        ) else {
+            return;
+        };
+        if self
+            .plan
+            .authority
+            .iter()
+            .any(|item| item.data == Data::Rrset(rrset))
+        {
+            return;
+        }
+        self.push_signed(Section::Authority, NameRef::blob(owner), proof.node, rrset);
+    }
+}
+
+/// The suffix of `name` with `count` labels.
+fn suffix_labels(name: &[u8], count: usize) -> &[u8] {
+    let labels = Labels::of(name);
+    suffix(name, &labels, count)
 }
 
 #[derive(Clone, Copy)]

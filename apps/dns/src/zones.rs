@@ -220,6 +220,11 @@ impl Zones {
     }
 
     /// Where a node's owner name is in the blob.
+    /// The owner name of `node` (the root name for a node that does not exist).
+    pub(crate) fn node_name(&self, node: usize) -> &[u8] {
+        self.nodes.get(node).map_or(&[0], |n| self.name_of(n))
+    }
+
     pub(crate) fn node_name_range(&self, node: usize) -> Option<Range<usize>> {
         let node = self.nodes.get(node)?;
         let start = node.name as usize;

@@ -3,6 +3,9 @@
 //! made comparable).
 #![allow(dead_code)] // each test binary uses its own part
 
+pub mod compare;
+pub mod knot;
+
 use std::fmt;
 use std::path::PathBuf;
 
