@@ -1,10 +1,12 @@
 //! The DNS unikernel under QEMU (virtio-net on a TAP in a private netns), queried with real
 //! clients (`dig`, `kdig`) over UDP and TCP; a zone handed over as a boot module; malformed
-//! packets that must not stop it.
+//! packets that must not stop it; response rate limiting under a spoofed flood beside
+//! `dnsperf`; DNS cookies with `dig` and `kdig`.
 
 use std::time::Duration;
 use xenolith_tests::{
-    NETNS_GUEST_IP, NETNS_GUEST_IP6, NetNs, Qemu, image, status, temp_dir, workspace_root,
+    NETNS_GUEST_IP, NETNS_GUEST_IP6, NETNS_HOST_IP, NETNS_TAP, NetNs, Qemu, client, image, status,
+    temp_dir, workspace_root,
 };
 
 fn dns_guest(ns: &NetNs, module: Option<&std::path::Path>) -> xenolith_tests::RunningGuest {
@@ -189,4 +191,226 @@ print("still answering after", len(bad) * 20, "malformed packets")
         guest.console()
     );
     println!("{out}");
+}
+
+/// The guest with its gateway on the namespace's side of the TAP (answers to the flood's
+/// spoofed sources, outside the link, go there to be caught), `-cpu max` for RDRAND (the
+/// cookie secret), and `words` on its command line.
+fn guarded_guest(ns: &NetNs, words: &str) -> xenolith_tests::RunningGuest {
+    let mut guest = Qemu::new(image("dns"))
+        .memory(8)
+        .append(&format!(
+            "ip={NETNS_GUEST_IP}/24 gw={NETNS_HOST_IP} {words}"
+        ))
+        .arg("-cpu")
+        .arg("max")
+        .tap_nic()
+        .timeout(Duration::from_secs(300))
+        .spawn(Some(ns));
+    guest.wait_for("serving ", Duration::from_secs(60));
+    guest
+}
+
+/// A number from `dnsperf`'s report line `label N ...`.
+fn dnsperf_number(out: &str, label: &str) -> u64 {
+    out.lines()
+        .find_map(|line| line.trim().strip_prefix(label))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no {label:?} in dnsperf's report:\n{out}"))
+}
+
+/// A field of the flood script's JSON line.
+fn flood_number(json: &str, key: &str) -> f64 {
+    let at = json
+        .find(&format!("\"{key}\": "))
+        .unwrap_or_else(|| panic!("no {key} in {json}"));
+    json[at + key.len() + 4..]
+        .split([',', '}'])
+        .next()
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{key} in {json}"))
+}
+
+/// A spoofed flood (3 s at 1000 queries a second for `example.test NS`, about 5 times larger
+/// answered than asked, from 254 addresses of 10.66.5.0/24) while `dnsperf` asks from the
+/// namespace's own address (10.66.0.1, another /24) at 40 queries a second. With `rrl=50
+/// rrl-window=2` the flood's prefix gets at most 50 full answers a second after a burst of
+/// 100; half the limited ones slip out truncated. Bounds are loose (a loaded machine slows the
+/// guest, which then answers fewer); the amplification with RRL on and off is printed.
+#[test]
+fn rate_limiting_bounds_a_spoofed_flood_and_spares_other_clients() {
+    let ns = NetNs::new("dnsrrl");
+    let dir = temp_dir("dns-rrl");
+    let queries = dir.join("queries");
+    std::fs::write(&queries, "www.example.test A\n").unwrap();
+    let flood = client("dns_spoofed_flood.py");
+    let mut amplification = Vec::new();
+    for words in ["rrl=50 rrl-window=2 rrl-slip=2", "rrl=0"] {
+        let guest = guarded_guest(&ns, words);
+        let limited = words != "rrl=0";
+        let perf = ns
+            .command("dnsperf")
+            .args(["-s", NETNS_GUEST_IP, "-l", "4", "-Q", "40", "-d"])
+            .arg(&queries)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start dnsperf");
+        let (ok, json) = ns.run(
+            "/usr/bin/python3",
+            &[
+                flood.to_str().unwrap(),
+                NETNS_GUEST_IP,
+                NETNS_TAP,
+                "10.66.5",
+                "3",
+                "1000",
+                "example.test",
+                "NS",
+            ],
+        );
+        let perf = perf.wait_with_output().expect("dnsperf");
+        let perf = String::from_utf8_lossy(&perf.stdout).into_owned();
+        let console = guest.stop();
+        assert!(ok, "the flood failed: {json}\n{console}");
+        let json = json.lines().last().unwrap_or_default();
+        println!("{words}: flood {json}");
+        let (queries, answers, truncated, factor) = (
+            flood_number(json, "queries"),
+            flood_number(json, "answers"),
+            flood_number(json, "truncated"),
+            flood_number(json, "amplification"),
+        );
+        assert!(queries > 1000.0, "the flood sent too little: {json}");
+        // dnsperf, from another prefix, keeps its rate either way.
+        let (sent, completed) = (
+            dnsperf_number(&perf, "Queries sent:"),
+            dnsperf_number(&perf, "Queries completed:"),
+        );
+        println!("{words}: dnsperf sent {sent}, completed {completed}");
+        assert!(
+            sent >= 100 && completed * 100 >= sent * 95,
+            "{words}: dnsperf lost answers:\n{perf}\n{console}"
+        );
+        if limited {
+            assert!(
+                console.contains("rrl: 50 responses a second per /24 (IPv4) or /56 (IPv6)"),
+                "{console}"
+            );
+            // At most 50 a second over the flood and the last second, a burst of 100, and
+            // generous room for a slow clock.
+            assert!(
+                answers - truncated <= 2.0 * (100.0 + 50.0 * 4.0),
+                "too many full answers: {json}"
+            );
+            assert!(truncated >= 10.0, "no slipped (TC) answers: {json}");
+            assert!(factor < 1.0, "RRL on, yet amplified: {json}");
+        } else {
+            assert!(console.contains("rrl: off"), "{console}");
+            assert!(
+                truncated == 0.0 && factor > 2.0,
+                "RRL off: every query answered in full: {json}"
+            );
+        }
+        amplification.push((words, factor));
+    }
+    println!(
+        "amplification (answer octets / query octets) under the spoofed flood: {amplification:?}"
+    );
+}
+
+/// The `; COOKIE: HEX` that `dig` shows, and whether it marked it good.
+fn dig_cookie(out: &str) -> (String, bool) {
+    let line = out
+        .lines()
+        .find_map(|line| line.strip_prefix("; COOKIE: "))
+        .unwrap_or_else(|| panic!("no COOKIE in dig's answer:\n{out}"));
+    let hex = line
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    (hex, line.contains("(good)"))
+}
+
+/// `dig +cookie` learns a server cookie, which is good on the next query; a forged one gets
+/// BADCOOKIE (with a fresh cookie); `kdig` likewise.
+#[test]
+fn cookies_with_dig_and_kdig() {
+    let ns = NetNs::new("dnscookie");
+    let guest = guarded_guest(&ns, "");
+    let first = dig(&ns, &["+cookie", "www.example.test", "A"]);
+    assert!(first.contains("status: NOERROR"), "{first}");
+    let (cookie, good) = dig_cookie(&first);
+    assert!(
+        good && cookie.len() == 48,
+        "client + server cookie: {first}"
+    );
+    let second = dig(
+        &ns,
+        &[&format!("+cookie={cookie}"), "www.example.test", "A"],
+    );
+    assert!(
+        second.contains("status: NOERROR") && second.contains("192.0.2.10"),
+        "{second}"
+    );
+    // A forged server cookie: the last octet of the hash changed.
+    let last = u8::from_str_radix(&cookie[46..], 16).unwrap() ^ 0x5a;
+    let forged = format!("{}{last:02x}", &cookie[..46]);
+    let out = dig(
+        &ns,
+        &[
+            &format!("+cookie={forged}"),
+            "+nobadcookie",
+            "www.example.test",
+            "A",
+        ],
+    );
+    assert!(out.contains("status: BADCOOKIE"), "{out}");
+    let (fresh, _) = dig_cookie(&out);
+    assert!(fresh.starts_with(&cookie[..16]) && fresh != forged, "{out}");
+    // Over TCP the forged cookie is answered normally (the address is proven).
+    let out = dig(
+        &ns,
+        &[
+            &format!("+cookie={forged}"),
+            "+tcp",
+            "www.example.test",
+            "A",
+        ],
+    );
+    assert!(out.contains("status: NOERROR"), "{out}");
+
+    let server = format!("@{NETNS_GUEST_IP}");
+    let kdig = |args: &[&str]| {
+        let mut all = vec![server.as_str(), "+time=3", "+retry=1"];
+        all.extend_from_slice(args);
+        let (ok, out) = ns.run("kdig", &all);
+        assert!(ok, "kdig {args:?}: {out}");
+        out
+    };
+    let out = kdig(&["+cookie", "www.example.test", "A"]);
+    let cookie = out
+        .lines()
+        .find_map(|line| line.trim().strip_prefix(";; COOKIE: "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no COOKIE in kdig's answer:\n{out}"))
+        .to_owned();
+    assert!(out.contains("NOERROR") && cookie.len() == 48, "{out}");
+    let out = kdig(&[&format!("+cookie={cookie}"), "www.example.test", "A"]);
+    assert!(
+        out.contains("NOERROR") && out.contains("192.0.2.10"),
+        "{out}"
+    );
+    let forged = format!("{}00000000", &cookie[..40]);
+    let out = kdig(&[
+        &format!("+cookie={forged}"),
+        "+nobadcookie",
+        "www.example.test",
+        "A",
+    ]);
+    assert!(out.contains("BADCOOKIE"), "{out}");
+    let console = guest.stop();
+    assert!(!console.contains("cookies: off"), "{console}");
 }

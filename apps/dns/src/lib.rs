@@ -62,10 +62,12 @@ extern crate alloc;
 /// The compiled zone format: the `dns-zone-format` crate (apps/dns/zone-format), which the
 /// `dns-zone` compiler shares.
 pub use dns_zone_format as compiled;
+pub mod cookie;
 mod denial;
 mod message;
 mod query;
 mod resolve;
+pub mod rrl;
 #[cfg(feature = "server")]
 pub mod server;
 mod zones;
@@ -83,6 +85,7 @@ pub use zones::{LoadError, Zones};
 use compiled::rdata::{CLASS_IN, rtype};
 use query::{Edns, Parsed, Question};
 use resolve::Plan;
+use zones::{Existence, Zone};
 
 /// How a query arrived: it sets the response size limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +124,8 @@ pub enum Rcode {
     YxDomain,
     /// The EDNS version is not supported (extended code 16).
     BadVers,
+    /// The server cookie is not valid (extended code 23, RFC 7873 §8).
+    BadCookie,
 }
 
 impl Rcode {
@@ -135,6 +140,7 @@ impl Rcode {
             Rcode::Refused => 5,
             Rcode::YxDomain => 6,
             Rcode::BadVers => 16,
+            Rcode::BadCookie => 23,
         }
     }
 }
@@ -148,6 +154,32 @@ pub struct Outcome {
     pub rcode: Option<Rcode>,
     /// Whether the response was truncated (TC set).
     pub truncated: bool,
+    /// What the query's COOKIE option was ([`cookie::Verdict::None`] when cookies are off).
+    pub cookie: cookie::Verdict,
+    /// What rate limiting did ([`rrl::Verdict::Pass`] where it does not apply).
+    pub limit: rrl::Verdict,
+}
+
+/// Who asked, and when: what cookies and rate limiting need to know of a query.
+#[derive(Clone, Copy, Debug)]
+pub struct Client<'a> {
+    /// The client's address: 4 octets (IPv4) or 16 (IPv6).
+    pub address: &'a [u8],
+    /// Seconds since the Unix epoch (or since boot, without a clock): cookie timestamps.
+    pub seconds: u32,
+    /// Microseconds of a monotonic clock: rate limiting.
+    pub micros: u64,
+}
+
+/// What protects the server, kept between queries: the cookie secret (`None`: cookies are
+/// off, and COOKIE options are ignored as RFC 7873 §5.2 asks of a server without them) and
+/// the rate limiter of UDP answers (`None`: off).
+#[derive(Debug, Default)]
+pub struct Guard {
+    /// The server cookie secret.
+    pub cookies: Option<cookie::Secret>,
+    /// The rate limiter.
+    pub limiter: Option<rrl::Limiter>,
 }
 
 /// Answers one query (untrusted octets). Writes the response into `out` (cleared first).
@@ -157,54 +189,171 @@ pub fn respond(zones: &Zones, query: &[u8], transport: Transport, out: &mut Vec<
 }
 
 /// [`respond`], also telling the response code and whether it was truncated (for
-/// [`Counters`]).
+/// [`Counters`]). No cookies, no rate limiting: [`answer_from`] has them.
 pub fn answer(zones: &Zones, query: &[u8], transport: Transport, out: &mut Vec<u8>) -> Outcome {
+    let client = Client {
+        address: &[],
+        seconds: 0,
+        micros: 0,
+    };
+    answer_from(zones, query, transport, &client, &mut Guard::default(), out)
+}
+
+/// [`answer`] for `client`, with the cookies and the rate limiting of `guard`. Never panics.
+///
+/// A query with a COOKIE option (and cookies on) gets a fresh server cookie in its response;
+/// an invalid server cookie over UDP gets BADCOOKIE (with the fresh cookie), over TCP a normal
+/// answer (`cookie.rs`). UDP responses then go through the rate limiter, unless the query
+/// showed a valid server cookie: a limited response is dropped, or slips out truncated
+/// (`rrl.rs`).
+pub fn answer_from(
+    zones: &Zones,
+    query: &[u8],
+    transport: Transport,
+    client: &Client<'_>,
+    guard: &mut Guard,
+    out: &mut Vec<u8>,
+) -> Outcome {
     out.clear();
-    let (head, question, edns, plan) = match query::parse(query) {
-        Parsed::Drop => {
-            return Outcome {
-                response: Response::Drop,
-                rcode: None,
-                truncated: false,
-            };
+    let mut outcome = Outcome {
+        response: Response::Drop,
+        rcode: None,
+        truncated: false,
+        cookie: cookie::Verdict::None,
+        limit: rrl::Verdict::Pass,
+    };
+    // The parsed query stays where it is: its question (a 255-octet name) is only borrowed,
+    // moving it cost 3 KB of copies in the image.
+    let parsed = query::parse(query);
+    let (head, question, edns, plan, zone) = match &parsed {
+        Parsed::Drop => return outcome,
+        Parsed::FormErr { head, question } => (
+            *head,
+            question.as_ref(),
+            None,
+            Plan::empty(Rcode::FormErr, false),
+            None,
+        ),
+        Parsed::Query(query) => {
+            let mut edns = query.edns;
+            if let Some(edns) = &mut edns {
+                edns.cookie = match (&guard.cookies, &edns.cookie) {
+                    (Some(secret), Some(cookie)) => {
+                        outcome.cookie = secret.check(cookie, client.address, client.seconds);
+                        Some(secret.answer(cookie, client.address, client.seconds))
+                    }
+                    _ => None,
+                };
+            }
+            let (plan, zone) =
+                if outcome.cookie == cookie::Verdict::Invalid && transport == Transport::Udp {
+                    (Plan::empty(Rcode::BadCookie, false), None)
+                } else {
+                    plan(zones, query, outcome.cookie != cookie::Verdict::None)
+                };
+            (query.head, query.question.as_ref(), edns, plan, zone)
         }
-        Parsed::FormErr { head, question } => {
-            (head, question, None, Plan::empty(Rcode::FormErr, false))
-        }
-        Parsed::Query(query) => (query.head, query.question, query.edns, plan(zones, &query)),
     };
     let tcp = transport == Transport::Tcp;
     let limit = message::limit(tcp, edns.as_ref());
-    match message::write(
-        out,
-        zones,
-        head,
-        question.as_ref(),
-        edns.as_ref(),
-        &plan,
-        limit,
-    ) {
-        Ok(written) => Outcome {
-            response: Response::Reply(written.len),
-            rcode: Some(plan.rcode),
-            truncated: written.truncated,
-        },
-        Err(message::Full) => {
-            // Cannot happen: header, question and OPT always fit in 512 octets.
-            out.clear();
-            Outcome {
-                response: Response::Drop,
-                rcode: None,
-                truncated: false,
+    let Ok(written) = message::write(out, zones, head, question, edns.as_ref(), &plan, limit)
+    else {
+        // Cannot happen: header, question and OPT always fit in 512 octets.
+        out.clear();
+        return outcome;
+    };
+    outcome.response = Response::Reply(written.len);
+    outcome.rcode = Some(plan.rcode);
+    outcome.truncated = written.truncated;
+    if let Some(limiter) = &mut guard.limiter
+        && !tcp
+        && outcome.cookie != cookie::Verdict::Valid
+    {
+        let (qname, qtype) = question.map_or((&[0u8][..], 0), |q| (q.name.wire(), q.qtype));
+        let (class, name) = classify(zones, zone, &plan, qname, qtype, written.len);
+        outcome.limit = limiter.check(class, name, client.address, client.micros);
+        match outcome.limit {
+            rrl::Verdict::Pass => {}
+            rrl::Verdict::Slip => {
+                slip(out);
+                outcome.response = Response::Reply(out.len());
+                outcome.truncated = true;
+            }
+            rrl::Verdict::Drop => {
+                out.clear();
+                outcome.response = Response::Drop;
+                outcome.rcode = None;
             }
         }
     }
+    outcome
 }
 
-/// Decides the answer to a well-formed query. The checks come in Knot's order: EDNS version,
-/// opcode, question count, class, type, zone.
-fn plan(zones: &Zones, query: &query::Query) -> Plan {
-    let refuse = |rcode| Plan::empty(rcode, false);
+/// The rate limiter's class of an answer, and the name its bucket is keyed by (Knot's
+/// choices, `rrl.rs`): the zone's apex for NXDOMAIN, errors and wildcard answers (the root
+/// outside every zone), the delegation for referrals, the question's name otherwise.
+fn classify<'a>(
+    zones: &'a Zones,
+    zone: Option<&'a Zone>,
+    plan: &'a Plan,
+    qname: &'a [u8],
+    qtype: u16,
+    len: usize,
+) -> (rrl::Class, &'a [u8]) {
+    use rrl::Class;
+    let apex = zone.map_or(&[0u8][..], |zone| zones.apex(zone));
+    let Some(zone) = zone.filter(|_| plan.rcode == Rcode::NoError) else {
+        let class = match plan.rcode {
+            Rcode::NxDomain => Class::NxDomain,
+            _ => Class::Error,
+        };
+        return (class, apex);
+    };
+    if !plan.authoritative {
+        let cut = plan.authority.first();
+        return (
+            Class::Referral,
+            cut.map_or(apex, |cut| plan.name(zones, qname, cut.owner)),
+        );
+    }
+    // An answer for a name that does not exist came from a wildcard (or a DNAME).
+    if matches!(zones.find(zone, qname), Existence::None) {
+        return (Class::Wildcard, apex);
+    }
+    let class = match qtype {
+        rtype::ANY => Class::Any,
+        rtype::DNSKEY | rtype::DS | rtype::RRSIG => Class::Dnssec,
+        _ if len >= rrl::LARGE => Class::Large,
+        _ if plan.answer.is_empty() => Class::NoData,
+        _ => Class::Positive,
+    };
+    (class, qname)
+}
+
+/// Cuts a response down to a truncated empty answer (a limited response that slips): the
+/// header with TC set and no records, then the question.
+fn slip(out: &mut Vec<u8>) {
+    let question = match out.get(4..6) {
+        Some([0, 1]) => out
+            .get(12..)
+            .and_then(compiled::name::wire_len)
+            .map_or(0, |name| name + 4),
+        _ => 0,
+    };
+    out.truncate(12 + question);
+    if let Some(flags) = out.get_mut(2) {
+        *flags |= 0x02;
+    }
+    if let Some(counts) = out.get_mut(6..12) {
+        counts.fill(0);
+    }
+}
+
+/// Decides the answer to a well-formed query, and the zone it came from. The checks come in
+/// Knot's order: EDNS version, opcode, question count, class, type, zone. A query without a
+/// question but with a cookie asks for a server cookie: NOERROR (RFC 7873 §5.4).
+fn plan<'z>(zones: &'z Zones, query: &query::Query, cookie: bool) -> (Plan, Option<&'z Zone>) {
+    let refuse = |rcode| (Plan::empty(rcode, false), None);
     if query.edns.is_some_and(|Edns { version, .. }| version > 0) {
         return refuse(Rcode::BadVers);
     }
@@ -217,7 +366,11 @@ fn plan(zones: &Zones, query: &query::Query) -> Plan {
         qclass,
     }) = &query.question
     else {
-        return refuse(Rcode::FormErr);
+        return refuse(if cookie {
+            Rcode::NoError
+        } else {
+            Rcode::FormErr
+        });
     };
     // Class ANY is answered as IN, as Knot does.
     if *qclass != CLASS_IN && *qclass != rtype::ANY {
@@ -230,10 +383,25 @@ fn plan(zones: &Zones, query: &query::Query) -> Plan {
     match resolve::select_zone(zones, name.wire(), *qtype) {
         Some(zone) => {
             let dnssec = query.edns.is_some_and(|edns| edns.dnssec_ok);
-            resolve::resolve(zones, zone, name.wire(), *qtype, dnssec)
+            (
+                resolve::resolve(zones, zone, name.wire(), *qtype, dnssec),
+                Some(zone),
+            )
         }
         None => refuse(Rcode::Refused),
     }
+}
+
+/// A decimal number of at most ten digits that fits a `u32` (no sign, no spaces): for the
+/// settings' words.
+pub(crate) fn decimal(text: &str) -> Option<u32> {
+    if text.is_empty() || text.len() > 10 {
+        return None;
+    }
+    text.bytes().try_fold(0u32, |n, b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d < 10)?;
+        n.checked_mul(10)?.checked_add(u32::from(digit))
+    })
 }
 
 /// What the server has answered, for its console report.
@@ -257,6 +425,16 @@ pub struct Counters {
     pub yxdomain: u64,
     /// BADVERS responses.
     pub badvers: u64,
+    /// BADCOOKIE responses.
+    pub badcookie: u64,
+    /// UDP responses the rate limiter dropped (counted in `dropped` too).
+    pub limited: u64,
+    /// UDP responses the rate limiter sent truncated (counted in `truncated` too).
+    pub slipped: u64,
+    /// Queries with a valid server cookie.
+    pub cookies_valid: u64,
+    /// Queries with an invalid server cookie.
+    pub cookies_invalid: u64,
     /// Inputs not answered (no header, or not a query).
     pub dropped: u64,
     /// Responses truncated (TC set).
@@ -270,6 +448,16 @@ impl Counters {
         if outcome.truncated {
             self.truncated += 1;
         }
+        match outcome.limit {
+            rrl::Verdict::Pass => {}
+            rrl::Verdict::Slip => self.slipped += 1,
+            rrl::Verdict::Drop => self.limited += 1,
+        }
+        match outcome.cookie {
+            cookie::Verdict::Valid => self.cookies_valid += 1,
+            cookie::Verdict::Invalid => self.cookies_invalid += 1,
+            _ => {}
+        }
         let counter = match outcome.rcode {
             None => &mut self.dropped,
             Some(Rcode::NoError) => &mut self.noerror,
@@ -280,6 +468,7 @@ impl Counters {
             Some(Rcode::Refused) => &mut self.refused,
             Some(Rcode::YxDomain) => &mut self.yxdomain,
             Some(Rcode::BadVers) => &mut self.badvers,
+            Some(Rcode::BadCookie) => &mut self.badcookie,
         };
         *counter += 1;
     }
@@ -289,7 +478,7 @@ impl fmt::Display for Counters {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "queries={} noerror={} nxdomain={} refused={} formerr={} notimp={} servfail={} yxdomain={} badvers={} dropped={} truncated={}",
+            "queries={} noerror={} nxdomain={} refused={} formerr={} notimp={} servfail={} yxdomain={} badvers={} badcookie={} dropped={} truncated={} limited={} slipped={} cookies valid={} invalid={}",
             self.queries,
             self.noerror,
             self.nxdomain,
@@ -299,8 +488,13 @@ impl fmt::Display for Counters {
             self.servfail,
             self.yxdomain,
             self.badvers,
+            self.badcookie,
             self.dropped,
-            self.truncated
+            self.truncated,
+            self.limited,
+            self.slipped,
+            self.cookies_valid,
+            self.cookies_invalid
         )
     }
 }

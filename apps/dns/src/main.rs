@@ -9,10 +9,14 @@
 //!   about 9 KB of the 200 KB budget); without `ip=`, or with `ip=dhcp`, it stops with an
 //!   error that says so. For the same reason it has no SLAAC (netstack feature `slaac`): a
 //!   global IPv6 address is `ip6=ADDR/PREFIX [gw6=ADDR]`; without `ip6=` the interface has its
-//!   link-local IPv6 address alone, and `ip6=auto` stops with an error. A bad module or
-//!   command line is a clear console error and the guest stops.
-//! - **Hosted** (Linux): `dns --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...`
-//!   serves over a TAP interface, for development and benchmarks (with DHCP and SLAAC).
+//!   link-local IPv6 address alone, and `ip6=auto` stops with an error. Response rate limiting
+//!   (on by default) is set with `rrl=RATE` (responses a second, 0: off), `rrl-slip=N`,
+//!   `rrl-window=SECONDS`, `rrl-v4-prefix=N` and `rrl-v6-prefix=N` (`dns::rrl`). DNS cookies
+//!   need RDRAND for their secret (QEMU: `-cpu max`); without it they are off, with a warning.
+//!   A bad module or command line is a clear console error and the guest stops.
+//! - **Hosted** (Linux): `dns --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]...
+//!   [--rrl RATE] [--rrl-slip N] ...` serves over a TAP interface, for development and
+//!   benchmarks (with DHCP and SLAAC).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 #![forbid(unsafe_code)]
 
@@ -41,6 +45,8 @@ mod kernel {
     /// Why the server stopped.
     #[derive(Debug)]
     pub(crate) enum Error {
+        /// A bad `rrl` word.
+        Settings(dns::rrl::BadSetting),
         /// The boot module is not a compiled zone set.
         Modules(ModuleError),
         /// The boot module's zone set is unusable.
@@ -54,6 +60,7 @@ mod kernel {
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
+                Error::Settings(e) => write!(f, "{e}"),
                 Error::Modules(e) => write!(f, "{e}"),
                 Error::Module(e) => write!(
                     f,
@@ -83,7 +90,36 @@ mod kernel {
         }
     }
 
+    /// 32 octets from RDRAND: the cookie secret and the rate limiter's key; without RDRAND,
+    /// no cookies (a guessable secret would let anyone forge them) and a key from the TSC.
+    fn keys() -> (Option<dns::cookie::Secret>, [u8; 16]) {
+        use xenolith_rt::random;
+        let mut keys = [0u8; 32];
+        let mut ok = true;
+        for chunk in keys.chunks_exact_mut(8) {
+            let value = random::rdrand().unwrap_or_else(|_| {
+                ok = false;
+                random::u64()
+            });
+            chunk.copy_from_slice(&value.to_le_bytes());
+        }
+        let (secret, key) = keys.split_at(16);
+        let secret: [u8; 16] = secret.try_into().unwrap_or_default();
+        if !ok {
+            log::warn!(
+                "cookies: off, the CPU has no working RDRAND for their secret (QEMU: use -cpu max)"
+            );
+        }
+        (
+            ok.then_some(dns::cookie::Secret(secret)),
+            key.try_into().unwrap_or_default(),
+        )
+    }
+
     pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
+        let cmdline = boot.cmdline();
+        let rrl =
+            dns::rrl::Settings::from_lookup(|key| cmdline.get(key)).map_err(Error::Settings)?;
         let [module] = modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
             .map_err(Error::Modules)?;
         let (zones, source) = match module {
@@ -98,7 +134,14 @@ mod kernel {
         };
         log::info!("zones ({source}): {}", ZoneNames(&zones));
         let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
-        super::serve(network, zones, dns::server::Options::default()).map_err(Error::Runtime)
+        let (cookie_secret, rrl_key) = keys();
+        let options = dns::server::Options {
+            rrl,
+            cookie_secret,
+            rrl_key,
+            ..Default::default()
+        };
+        super::serve(network, zones, options).map_err(Error::Runtime)
     }
 }
 
@@ -133,18 +176,27 @@ mod hosted {
         format!(
             "\
 usage: dns [--tap NAME] [--ip ADDR/PREFIX [--gw ADDR] | --dhcp] [--zone FILE]... [--port N]
+           [--rrl RATE] [--rrl-slip N] [--rrl-window SECONDS] [--rrl-v4-prefix N]
+           [--rrl-v6-prefix N]
 
 Serves DNS zones authoritatively on UDP and TCP over a Linux TAP interface (root or
 CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program are served.
 
 {NET_USAGE}
   --zone FILE          an RFC 1035 zone file to serve (repeatable)
-  --port N             port (default 53)"
+  --port N             port (default 53)
+  --rrl RATE           UDP responses a second per client prefix and kind of answer
+                       (default 200; 0 turns response rate limiting off)
+  --rrl-slip N         every Nth limited response is sent truncated (default 2; 0: none)
+  --rrl-window SECONDS seconds of RATE a client may save up for a burst (default 4)
+  --rrl-v4-prefix N    IPv4 clients are grouped by this prefix length (default 24)
+  --rrl-v6-prefix N    IPv6 clients are grouped by this prefix length (default 56)"
         )
     }
 
     pub(crate) fn run(mut args: impl Iterator<Item = String>) -> Result<(), String> {
         let (mut net, mut zones, mut port) = (NetOptions::default(), Vec::new(), 53u16);
+        let mut words: Vec<(&'static str, String)> = Vec::new();
         while let Some(arg) = args.next() {
             if net.take(&arg, &mut args)? {
                 continue;
@@ -163,6 +215,14 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
                         .filter(|&p| p != 0)
                         .ok_or(format!("--port {text}: give a port from 1 to 65535"))?;
                 }
+                "--rrl" | "--rrl-slip" | "--rrl-window" | "--rrl-v4-prefix" | "--rrl-v6-prefix" => {
+                    let key = dns::rrl::WORDS
+                        .iter()
+                        .map(|word| word.0)
+                        .find(|key| arg.get(2..) == Some(*key))
+                        .unwrap_or("rrl");
+                    words.push((key, value(&arg)?));
+                }
                 "--help" | "-h" => return Err(usage()),
                 other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
             }
@@ -172,8 +232,26 @@ CAP_NET_ADMIN is needed). Without --zone, the zones compiled into the program ar
         let zones = dns::Zones::from_compiled(&blob).map_err(|e| format!("zones: {e}"))?;
         let network =
             xenolith_app::hosted::network(&net, Config::AUTO).map_err(|e| e.to_string())?;
+        let rrl = dns::rrl::Settings::from_lookup(|key| {
+            words
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+        })
+        .map_err(|e| format!("--{e}"))?;
+        let mut keys = [0u8; 32];
+        std::io::Read::read_exact(
+            &mut std::fs::File::open("/dev/urandom").map_err(|e| e.to_string())?,
+            &mut keys,
+        )
+        .map_err(|e| format!("/dev/urandom: {e}"))?;
+        let (secret, key) = keys.split_at(16);
         let options = dns::server::Options {
             port,
+            rrl,
+            cookie_secret: secret.try_into().ok().map(dns::cookie::Secret),
+            rrl_key: key.try_into().unwrap_or_default(),
             ..Default::default()
         };
         super::serve(network, zones, options).map_err(|e| e.to_string())

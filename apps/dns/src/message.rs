@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 use crate::Rcode;
 use crate::compiled::name::{self, Labels};
 use crate::compiled::rdata::{self, CLASS_IN, rtype};
+use crate::cookie;
 use crate::query::{Edns, Head, Question};
 use crate::resolve::{Data, Item, Plan};
 use crate::zones::Zones;
@@ -32,7 +33,7 @@ pub const OUR_PAYLOAD: u16 = 1232;
 pub const PLAIN_UDP: u16 = 512;
 /// Name suffixes remembered for compression in one response.
 pub const MAX_SUFFIXES: usize = 128;
-/// Octets of our OPT record (root owner, no options).
+/// Octets of our OPT record (root owner, no options; a COOKIE option adds its own).
 const OPT_LEN: u16 = 11;
 
 /// The message did not fit (or, defensively, an impossible offset).
@@ -188,7 +189,8 @@ impl<'a, 'n> Writer<'a, 'n> {
     }
 
     /// The OPT record of the response (RFC 6891 §6.1.2): our payload size, the upper bits
-    /// of the response code, version 0, the DO bit echoed (RFC 3225 §3).
+    /// of the response code, version 0, the DO bit echoed (RFC 3225 §3), and the COOKIE
+    /// option (RFC 7873 §4) when `edns` holds one.
     fn opt(&mut self, edns: &Edns, rcode: Rcode) -> Result<(), Full> {
         self.encoder.emit(0)?;
         self.encoder.emit_u16(rtype::OPT)?;
@@ -196,7 +198,14 @@ impl<'a, 'n> Writer<'a, 'n> {
         let extended = u32::from((rcode.code() >> 4) as u8) << 24;
         let dnssec_ok = if edns.dnssec_ok { 0x8000 } else { 0 };
         self.encoder.emit_u32(extended | dnssec_ok)?;
-        self.encoder.emit_u16(0)
+        let cookie = edns.cookie.as_ref().map_or(&[][..], |c| c.wire());
+        if cookie.is_empty() {
+            return self.encoder.emit_u16(0);
+        }
+        self.encoder.emit_u16(4 + cookie.len() as u16)?;
+        self.encoder.emit_u16(cookie::OPTION)?;
+        self.encoder.emit_u16(cookie.len() as u16)?;
+        self.encoder.emit_vec(cookie)
     }
 }
 
@@ -227,7 +236,13 @@ pub(crate) fn write(
 ) -> Result<Written, Full> {
     out.clear();
     let qname = question.map_or(&[0u8][..], |q| q.name.wire());
-    let opt_room = if edns.is_some() { OPT_LEN } else { 0 };
+    let opt_room = edns.map_or(0, |edns| {
+        OPT_LEN
+            + edns
+                .cookie
+                .as_ref()
+                .map_or(0, |c| 4 + c.wire().len() as u16)
+    });
     let mut writer = Writer {
         encoder: Encoder {
             buffer: out,

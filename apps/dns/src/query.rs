@@ -21,6 +21,7 @@
 
 use crate::compiled::name::MAX_LEN;
 use crate::compiled::rdata::rtype;
+use crate::cookie::{self, Cookie};
 
 /// The question's name in uncompressed wire form, with the client's case.
 #[derive(Clone, Copy)]
@@ -53,6 +54,8 @@ pub(crate) struct Edns {
     pub(crate) version: u8,
     /// The DNSSEC OK bit (RFC 3225), echoed in the response.
     pub(crate) dnssec_ok: bool,
+    /// The COOKIE option (RFC 7873), the first if several; in a response, the one to send.
+    pub(crate) cookie: Option<Cookie>,
 }
 
 /// The parts of the header a response copies.
@@ -235,13 +238,15 @@ pub(crate) fn parse(bytes: &[u8]) -> Parsed {
             if record.rtype != rtype::OPT {
                 continue;
             }
-            if !additional || edns.is_some() || !options_well_formed(record.rdata) {
+            let Some(cookie) = options(record.rdata).filter(|_| additional && edns.is_none())
+            else {
                 return formerr(question);
-            }
+            };
             edns = Some(Edns {
                 payload: record.class.max(512),
                 version: (record.ttl >> 16) as u8,
                 dnssec_ok: record.ttl & 0x8000 != 0,
+                cookie,
             });
         }
     }
@@ -289,19 +294,20 @@ fn read_record<'a>(reader: &mut Reader<'a>) -> Option<RawRecord<'a>> {
     })
 }
 
-/// OPT RDATA is a sequence of {code u16, length u16, data} that ends exactly at its end.
-fn options_well_formed(mut rdata: &[u8]) -> bool {
-    while !rdata.is_empty() {
-        let Some(&[_, _, hi, lo]) = rdata.get(..4) else {
-            return false;
-        };
-        let end = 4 + usize::from(u16::from_be_bytes([hi, lo]));
-        match rdata.get(end..) {
-            Some(rest) => rdata = rest,
-            None => return false,
+/// OPT RDATA is a sequence of {code u16, length u16, data} that ends exactly at its end;
+/// returns its first COOKIE option (RFC 7873 §5.2: the others are ignored), or `None` when the
+/// options are malformed or a COOKIE option has a length RFC 7873 §5.2.2 does not allow
+/// (FORMERR).
+fn options(mut rdata: &[u8]) -> Option<Option<Cookie>> {
+    let mut cookie = None;
+    while let Some((&[c0, c1, l0, l1], rest)) = rdata.split_first_chunk() {
+        let (data, rest) = rest.split_at_checked(usize::from(u16::from_be_bytes([l0, l1])))?;
+        if u16::from_be_bytes([c0, c1]) == cookie::OPTION && cookie.is_none() {
+            cookie = Some(Cookie::parse(data)?);
         }
+        rdata = rest;
     }
-    true
+    rdata.is_empty().then_some(cookie)
 }
 
 #[cfg(test)]
@@ -344,7 +350,8 @@ mod tests {
             Some(Edns {
                 payload: 1232,
                 version: 0,
-                dnssec_ok: true
+                dnssec_ok: true,
+                cookie: None
             })
         );
     }
@@ -360,7 +367,8 @@ mod tests {
             Some(Edns {
                 payload: 512,
                 version: 1,
-                dnssec_ok: false
+                dnssec_ok: false,
+                cookie: None
             })
         );
     }
@@ -523,9 +531,34 @@ mod tests {
 
     #[test]
     fn options_are_checked() {
-        assert!(options_well_formed(b""));
-        assert!(options_well_formed(b"\x00\x0a\x00\x02ab\x00\x03\x00\x00"));
-        assert!(!options_well_formed(b"\x00\x0a\x00\x03ab"));
-        assert!(!options_well_formed(b"\x00"));
+        assert_eq!(options(b""), Some(None));
+        assert_eq!(options(b"\x00\x0b\x00\x02ab\x00\x03\x00\x00"), Some(None));
+        assert_eq!(options(b"\x00\x0b\x00\x03ab"), None);
+        assert_eq!(options(b"\x00"), None);
+        // COOKIE: 8 octets, or 16 to 40; the first counts, later ones are ignored.
+        let client = b"\x00\x0a\x00\x0812345678";
+        let cookie = options(client).unwrap().unwrap();
+        assert_eq!(cookie.wire(), b"12345678");
+        let two = [&client[..], b"\x00\x0a\x00\x01x"].concat();
+        assert_eq!(options(&two), Some(Some(cookie)));
+        let full = [b"\x00\x0a\x00\x18".as_slice(), &[7; 24]].concat();
+        assert_eq!(options(&full).unwrap().unwrap().wire(), [7; 24]);
+        for len in [0u8, 1, 7, 9, 15, 41] {
+            let mut bad = alloc::vec![0, 10, 0, len];
+            bad.extend(core::iter::repeat_n(1, usize::from(len)));
+            assert_eq!(options(&bad), None, "{len}");
+        }
+    }
+
+    #[test]
+    fn a_malformed_cookie_is_formerr() {
+        let opt = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x08\x00\x0a\x00\x04abcd";
+        assert!(matches!(
+            parse(&query(0, [1, 0, 0, 1], &[QUESTION, opt].concat())),
+            Parsed::FormErr {
+                question: Some(_),
+                ..
+            }
+        ));
     }
 }

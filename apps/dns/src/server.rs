@@ -10,9 +10,12 @@
 //! [`Acceptor`] that runs the handshake (the `tls` crate's `TlsAcceptor`), so this module
 //! holds no TLS code and the plain image links none. A handshake is bounded by the idle
 //! timeout; the TLS and TCP listeners share one connection cap.
+//! UDP answers are rate limited (`rrl`) and every answer carries DNS cookies (`cookie`) with
+//! the [`Options`]' settings and keys; the library decides, this module passes the client's
+//! address and the stack's clock in.
 //! Counters go to the console every minute and at shutdown.
 
-use crate::{Response, Transport, Zones};
+use crate::{Client, Guard, Response, Transport, Zones, cookie, rrl};
 use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -34,6 +37,12 @@ pub struct Options {
     pub backlog: usize,
     /// A TCP connection with no complete query for this long is closed (RFC 7766 §6.2.3).
     pub idle_timeout: Duration,
+    /// Rate limiting of UDP answers (off when its rate is 0).
+    pub rrl: rrl::Settings,
+    /// The server cookie secret, from a random source at start; `None`: cookies are off.
+    pub cookie_secret: Option<cookie::Secret>,
+    /// The key of the rate limiter's table hash, from a random source at start.
+    pub rrl_key: [u8; 16],
 }
 
 impl Default for Options {
@@ -43,6 +52,9 @@ impl Default for Options {
             max_connections: 32,
             backlog: 8,
             idle_timeout: Duration::from_secs(10),
+            rrl: rrl::Settings::default(),
+            cookie_secret: None,
+            rrl_key: [0; 16],
         }
     }
 }
@@ -87,6 +99,11 @@ pub struct Counters {
     rcode: [AtomicU64; 16],
     truncated: AtomicU64,
     dropped: AtomicU64,
+    limited: AtomicU64,
+    slipped: AtomicU64,
+    cookies: AtomicU64,
+    cookies_valid: AtomicU64,
+    cookies_invalid: AtomicU64,
     tcp: StreamCounters,
 }
 
@@ -96,6 +113,11 @@ pub static COUNTERS: Counters = Counters {
     rcode: [const { AtomicU64::new(0) }; 16],
     truncated: AtomicU64::new(0),
     dropped: AtomicU64::new(0),
+    limited: AtomicU64::new(0),
+    slipped: AtomicU64::new(0),
+    cookies: AtomicU64::new(0),
+    cookies_valid: AtomicU64::new(0),
+    cookies_invalid: AtomicU64::new(0),
     tcp: StreamCounters::new(),
 };
 
@@ -103,9 +125,36 @@ pub static COUNTERS: Counters = Counters {
 /// codes too).
 pub static DOT_COUNTERS: StreamCounters = StreamCounters::new();
 
-const RCODE_NAMES: [&str; 6] = [
-    "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+/// The names of the response codes by the header's four bits. 7 is BADCOOKIE (extended code
+/// 23, whose low bits it is): the server never sends YXRRSET, which 7 alone would be.
+const RCODE_NAMES: [&str; 8] = [
+    "NOERROR",
+    "FORMERR",
+    "SERVFAIL",
+    "NXDOMAIN",
+    "NOTIMP",
+    "REFUSED",
+    "YXDOMAIN",
+    "BADCOOKIE",
 ];
+
+/// What the guard did with one query: rate limiting and cookies.
+fn guarded(outcome: &crate::Outcome) {
+    let counter = match outcome.limit {
+        rrl::Verdict::Pass => None,
+        rrl::Verdict::Slip => Some(&COUNTERS.slipped),
+        rrl::Verdict::Drop => Some(&COUNTERS.limited),
+    };
+    let cookie = match outcome.cookie {
+        cookie::Verdict::None => None,
+        cookie::Verdict::ClientOnly => Some(&COUNTERS.cookies),
+        cookie::Verdict::Valid => Some(&COUNTERS.cookies_valid),
+        cookie::Verdict::Invalid => Some(&COUNTERS.cookies_invalid),
+    };
+    for counter in [counter, cookie].into_iter().flatten() {
+        counter.fetch_add(1, Relaxed);
+    }
+}
 
 /// The answers by response code, ` NAME=COUNT` for each code seen, or ` none`: written
 /// straight into the log line.
@@ -133,8 +182,8 @@ impl core::fmt::Display for Rcodes<'_> {
 
 impl Counters {
     fn answered(&self, response: &[u8]) {
-        if response.len() >= 4 {
-            self.rcode[usize::from(response[3] & 0x0f)].fetch_add(1, Relaxed);
+        if let [_, _, _, rcode, ..] = *response {
+            self.rcode[usize::from(rcode & 0x0f)].fetch_add(1, Relaxed);
             if response[2] & 0x02 != 0 {
                 self.truncated.fetch_add(1, Relaxed);
             }
@@ -144,12 +193,17 @@ impl Counters {
     /// Prints one line of counters.
     pub fn report(&self, when: &str) {
         log::info!(
-            "counters ({when}): queries udp={} tcp={}; answers{}; truncated={} dropped={}; tcp connections={} errors={}",
+            "counters ({when}): queries udp={} tcp={}; answers{}; truncated={} dropped={}; rrl limited={} slipped={}; cookies new={} valid={} bad={}; tcp connections={} errors={}",
             self.queries_udp.load(Relaxed),
             self.tcp.queries.load(Relaxed),
             Rcodes(&self.rcode),
             self.truncated.load(Relaxed),
             self.dropped.load(Relaxed),
+            self.limited.load(Relaxed),
+            self.slipped.load(Relaxed),
+            self.cookies.load(Relaxed),
+            self.cookies_valid.load(Relaxed),
+            self.cookies_invalid.load(Relaxed),
             self.tcp.connections.load(Relaxed),
             self.tcp.errors.load(Relaxed),
         );
@@ -202,7 +256,7 @@ async fn serve_plain<A: Acceptor + 'static>(
         options.port,
         options.max_connections
     );
-    spawner.spawn(answer_datagrams(udp, zones.clone()));
+    spawner.spawn(answer_datagrams(stack.clone(), udp, zones.clone(), options));
 
     let connections = Connections::new(options.max_connections);
     serve_streams(
@@ -240,7 +294,7 @@ pub async fn serve_with_tls<A: Acceptor + 'static>(
         options.port,
         options.max_connections
     );
-    spawner.spawn(answer_datagrams(udp, zones.clone()));
+    spawner.spawn(answer_datagrams(stack.clone(), udp, zones.clone(), options));
 
     let connections = Connections::new(options.max_connections);
     let (tls_stack, tls_spawner, tls_zones, tls_connections) = (
@@ -293,6 +347,7 @@ pub async fn serve_streams<A: Acceptor + 'static>(
     loop {
         let permit = connections.admit(stack).await;
         let mut stream = listener.accept().await;
+        let peer = stream.peer().map(|peer| address_octets(&peer.addr));
         stream.set_timeout(Some(options.idle_timeout));
         counters.connections.fetch_add(1, Relaxed);
         let (stack, zones, acceptor) = (stack.clone(), zones.clone(), acceptor.clone());
@@ -302,8 +357,8 @@ pub async fn serve_streams<A: Acceptor + 'static>(
                 .await
             {
                 Ok(Ok(connection)) => {
-                    answer_connection(&stack, connection, counters, &zones, options.idle_timeout)
-                        .await;
+                    let peer = peer.unwrap_or(([0; 16], 0));
+                    answer_connection(&stack, connection, counters, &zones, options, peer).await;
                 }
                 Ok(Err(error)) => {
                     log::debug!("connection refused: {error}");
@@ -318,9 +373,47 @@ pub async fn serve_streams<A: Acceptor + 'static>(
     }
 }
 
-async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
+/// Seconds for cookie timestamps at the stack's time `now`: since boot, not since the Unix
+/// epoch. Only this server reads them, and only until it reboots, which draws a new secret
+/// anyway: RFC 9018 asks for Unix time so that servers sharing a secret (an anycast group)
+/// read each other's cookies, which a secret drawn at boot rules out. The machine's wallclock
+/// (the CMOS clock's reader) would cost the image about 0.5 KB for nothing.
+fn seconds(now: Duration) -> u32 {
+    now.as_secs() as u32
+}
+
+/// The address octets of `peer` (4 or 16).
+fn address_octets(peer: &xenolith_netstack::wire::IpAddress) -> ([u8; 16], usize) {
+    let mut octets = [0u8; 16];
+    match peer {
+        xenolith_netstack::wire::IpAddress::Ipv4(v4) => {
+            octets[..4].copy_from_slice(&v4.octets());
+            (octets, 4)
+        }
+        xenolith_netstack::wire::IpAddress::Ipv6(v6) => (v6.octets(), 16),
+    }
+}
+
+async fn answer_datagrams(stack: Stack, socket: UdpSocket, zones: Rc<Zones>, options: Options) {
     let mut query = vec![0u8; 1500];
     let mut answer = Vec::with_capacity(1500);
+    let mut guard = Guard {
+        cookies: options.cookie_secret,
+        limiter: rrl::Limiter::new(options.rrl, options.rrl_key),
+    };
+    let rrl = options.rrl;
+    if guard.limiter.is_some() {
+        log::info!(
+            "rrl: {} responses a second per /{} (IPv4) or /{} (IPv6) and kind of answer, window {} s, slip {}",
+            rrl.rate,
+            rrl.v4_prefix,
+            rrl.v6_prefix,
+            rrl.window,
+            rrl.slip
+        );
+    } else {
+        log::info!("rrl: off");
+    }
     loop {
         let (len, peer) = match socket.recv_from(&mut query).await {
             Ok(received) => received,
@@ -331,12 +424,30 @@ async fn answer_datagrams(socket: UdpSocket, zones: Rc<Zones>) {
             }
         };
         COUNTERS.queries_udp.fetch_add(1, Relaxed);
+        let now = stack.now();
+        let (octets, family) = address_octets(&peer.addr);
+        let client = Client {
+            address: octets.get(..family).unwrap_or(&[]),
+            seconds: seconds(now),
+            micros: now.as_micros() as u64,
+        };
         // `get`, not indexing: no panic path (the lengths are always in range).
         let reply = match query.get(..len) {
-            Some(query) => match crate::respond(&zones, query, Transport::Udp, &mut answer) {
-                Response::Reply(n) => answer.get(..n),
-                Response::Drop => None,
-            },
+            Some(query) => {
+                let outcome = crate::answer_from(
+                    &zones,
+                    query,
+                    Transport::Udp,
+                    &client,
+                    &mut guard,
+                    &mut answer,
+                );
+                guarded(&outcome);
+                match outcome.response {
+                    Response::Reply(n) => answer.get(..n),
+                    Response::Drop => None,
+                }
+            }
             None => None,
         };
         match reply {
@@ -362,8 +473,14 @@ async fn answer_connection<C: Connection>(
     mut stream: C,
     counters: &StreamCounters,
     zones: &Zones,
-    idle: Duration,
+    options: Options,
+    (octets, family): ([u8; 16], usize),
 ) {
+    let idle = options.idle_timeout;
+    let mut guard = Guard {
+        cookies: options.cookie_secret,
+        limiter: None,
+    };
     let mut buffer = vec![0u8; 2 + 65535];
     // Octets received and not yet answered, at the start of `buffer`.
     let mut have = 0usize;
@@ -397,7 +514,21 @@ async fn answer_connection<C: Connection>(
             }
         };
         counters.queries.fetch_add(1, Relaxed);
-        let reply = match crate::respond(zones, query, Transport::Tcp, &mut answer) {
+        let client = Client {
+            address: octets.get(..family).unwrap_or(&[]),
+            seconds: seconds(stack.now()),
+            micros: 0,
+        };
+        let outcome = crate::answer_from(
+            zones,
+            query,
+            Transport::Tcp,
+            &client,
+            &mut guard,
+            &mut answer,
+        );
+        guarded(&outcome);
+        let reply = match outcome.response {
             Response::Reply(n) => answer.get(..n),
             Response::Drop => None,
         };

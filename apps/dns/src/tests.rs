@@ -1249,7 +1249,8 @@ fn malformed_queries_get_formerr() {
         &reply[reply.len() - 11..],
         &[0, 0, 41, 0x04, 0xd0, 1, 0, 0, 0, 0, 0]
     );
-    // Records in the answer and authority sections, and options, are ignored.
+    // Records in the answer and authority sections, and options other than COOKIE, are
+    // ignored (a COOKIE option of a bad length is FORMERR: RFC 7873 §5.2.2).
     let record = [wire("a."), vec![0, 1, 0, 1, 0, 0, 0, 1, 0, 4, 1, 2, 3, 4]].concat();
     let bytes = [
         header([1, 1, 1, 2]),
@@ -1257,7 +1258,7 @@ fn malformed_queries_get_formerr() {
         record.clone(),
         record.clone(),
         record,
-        opt(b"\x00\x0a\x00\x02ab"),
+        opt(b"\x00\x03\x00\x02ab"),
     ]
     .concat();
     let reply = ask_bytes(&zones, &bytes, Transport::Udp);
@@ -1791,5 +1792,307 @@ fn counters_count_outcomes() {
         counters
             .to_string()
             .starts_with("queries=5 noerror=2 nxdomain=1 refused=1")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cookies (RFC 7873, RFC 9018) and response rate limiting
+
+const CLIENT_V4: [u8; 4] = [198, 51, 100, 100];
+
+fn client_at(seconds: u32, micros: u64) -> crate::Client<'static> {
+    crate::Client {
+        address: &CLIENT_V4,
+        seconds,
+        micros,
+    }
+}
+
+/// `query_with(name, A, ...)` with EDNS and a COOKIE option holding `cookie`.
+fn query_with_cookie(name: &str, cookie: &[u8]) -> Vec<u8> {
+    let mut q = query_with(name, A, 1, 0x0100, Some((1232, 0, false)));
+    let len = q.len();
+    q[len - 2..].copy_from_slice(&(4 + cookie.len() as u16).to_be_bytes());
+    q.extend_from_slice(&10u16.to_be_bytes());
+    q.extend_from_slice(&(cookie.len() as u16).to_be_bytes());
+    q.extend_from_slice(cookie);
+    q
+}
+
+/// The COOKIE option's data in a response's OPT (the last record), if any.
+fn response_cookie(response: &[u8]) -> Option<Vec<u8>> {
+    let message = Message::from_vec(response).expect("a response that parses");
+    message.edns?;
+    // The OPT is the last record, and the cookie its only option.
+    let at = response.len().checked_sub(4 + 24)?;
+    (response.get(at..at + 4)? == [0, 10, 0, 24]).then(|| response[at + 4..].to_vec())
+}
+
+fn guard_with(rate: u32) -> crate::Guard {
+    crate::Guard {
+        cookies: Some(crate::cookie::Secret([5; 16])),
+        limiter: crate::rrl::Limiter::new(
+            crate::rrl::Settings {
+                rate,
+                slip: 2,
+                window: 1,
+                ..Default::default()
+            },
+            [6; 16],
+        ),
+    }
+}
+
+fn answer_with(
+    zones: &Zones,
+    query: &[u8],
+    transport: Transport,
+    client: &crate::Client<'_>,
+    guard: &mut crate::Guard,
+) -> (crate::Outcome, Vec<u8>) {
+    let mut out = Vec::new();
+    let outcome = crate::answer_from(zones, query, transport, client, guard, &mut out);
+    (outcome, out)
+}
+
+#[test]
+fn cookies_are_learnt_validated_and_forged_ones_get_badcookie() {
+    use crate::cookie::Verdict;
+    let zones = zones();
+    let mut guard = guard_with(0);
+    let client = client_at(1_000_000, 0);
+    // A client cookie alone: a normal answer with a server cookie.
+    let first = query_with_cookie("web.example.test.", b"clientck");
+    let (outcome, out) = answer_with(&zones, &first, Transport::Udp, &client, &mut guard);
+    assert_eq!(outcome.cookie, Verdict::ClientOnly);
+    assert_eq!(outcome.rcode, Some(Rcode::NoError));
+    let cookie = response_cookie(&out).expect("a COOKIE option in the response");
+    assert_eq!(&cookie[..12], b"clientck\x01\x00\x00\x00");
+    assert_eq!(cookie[12..16], 1_000_000u32.to_be_bytes());
+    let message = Message::from_vec(&out).unwrap();
+    assert_eq!(
+        texts(&message.answers),
+        ["web.example.test. 3600 A 192.0.2.80"]
+    );
+    // The server cookie back, a minute later: valid, answered normally, a new cookie.
+    let later = client_at(1_000_060, 0);
+    let second = query_with_cookie("web.example.test.", &cookie);
+    let (outcome, out) = answer_with(&zones, &second, Transport::Udp, &later, &mut guard);
+    assert_eq!(
+        (outcome.cookie, outcome.rcode),
+        (Verdict::Valid, Some(Rcode::NoError))
+    );
+    assert_eq!(
+        response_cookie(&out).unwrap()[12..16],
+        1_000_060u32.to_be_bytes()
+    );
+    // From another address, or two hours later, or forged: BADCOOKIE over UDP, with a fresh
+    // cookie and no records (extended rcode 23: 7 in the header, 1 in the OPT).
+    let elsewhere = crate::Client {
+        address: &[198, 51, 100, 101],
+        ..later
+    };
+    let mut forged = cookie.clone();
+    forged[20] ^= 0x55;
+    for (query, client) in [
+        (second.clone(), elsewhere),
+        (second.clone(), client_at(1_007_201, 0)),
+        (query_with_cookie("web.example.test.", &forged), later),
+    ] {
+        let (outcome, out) = answer_with(&zones, &query, Transport::Udp, &client, &mut guard);
+        assert_eq!(
+            (outcome.cookie, outcome.rcode),
+            (Verdict::Invalid, Some(Rcode::BadCookie))
+        );
+        assert_eq!(out[3] & 0x0f, 7);
+        assert_eq!(&out[6..10], [0, 0, 0, 0], "no answer or authority records");
+        // The OPT's TTL: extended rcode, version, flags; then RDLENGTH and the option.
+        let ttl = out.len() - 28 - 2 - 4;
+        assert_eq!(out[ttl], 1, "the extended rcode's upper bits");
+        let fresh = response_cookie(&out).expect("a fresh cookie");
+        let retry = query_with_cookie("web.example.test.", &fresh);
+        let (outcome, _) = answer_with(&zones, &retry, Transport::Udp, &client, &mut guard);
+        assert_eq!(outcome.cookie, Verdict::Valid, "the fresh cookie works");
+    }
+    // Over TCP the address is proven: a normal answer, with a fresh cookie.
+    let forged = query_with_cookie("web.example.test.", &forged);
+    let (outcome, out) = answer_with(&zones, &forged, Transport::Tcp, &later, &mut guard);
+    assert_eq!(
+        (outcome.cookie, outcome.rcode),
+        (Verdict::Invalid, Some(Rcode::NoError))
+    );
+    assert!(response_cookie(&out).is_some());
+    // Without a cookie secret, cookies are ignored: no option in the response.
+    let (outcome, out) = answer_with(
+        &zones,
+        &first,
+        Transport::Udp,
+        &later,
+        &mut crate::Guard::default(),
+    );
+    assert_eq!(outcome.cookie, Verdict::None);
+    assert!(Message::from_vec(&out).unwrap().edns.is_some());
+    assert!(response_cookie(&out).is_none());
+    // A malformed cookie is FORMERR.
+    let bad = query_with_cookie("web.example.test.", b"short");
+    let (outcome, _) = answer_with(&zones, &bad, Transport::Udp, &later, &mut guard);
+    assert_eq!(outcome.rcode, Some(Rcode::FormErr));
+}
+
+#[test]
+fn a_query_without_a_question_learns_a_cookie() {
+    let zones = zones();
+    let mut guard = guard_with(0);
+    let mut query = query_with_cookie("web.example.test.", b"clientck");
+    // QDCOUNT 0: drop the question (12 octets of header, then 18 of question).
+    query[5] = 0;
+    query.drain(12..12 + 18 + 4);
+    let (outcome, out) = answer_with(&zones, &query, Transport::Udp, &client_at(5, 0), &mut guard);
+    assert_eq!(outcome.rcode, Some(Rcode::NoError), "{out:02x?}");
+    assert!(response_cookie(&out).is_some());
+    let (outcome, _) = answer_with(
+        &zones,
+        &query,
+        Transport::Udp,
+        &client_at(5, 0),
+        &mut crate::Guard::default(),
+    );
+    assert_eq!(outcome.rcode, Some(Rcode::FormErr), "without cookies");
+}
+
+#[test]
+fn rate_limiting_drops_and_slips_udp_answers_per_prefix() {
+    use crate::rrl::Verdict::{Drop, Pass, Slip};
+    let zones = zones();
+    let mut guard = guard_with(2);
+    let q = query_with("web.example.test.", A, 1, 0x0100, Some((1232, 0, false)));
+    let verdicts: Vec<_> = (0..6)
+        .map(|_| answer_with(&zones, &q, Transport::Udp, &client_at(0, 0), &mut guard))
+        .collect();
+    let limits: Vec<_> = verdicts.iter().map(|(o, _)| o.limit).collect();
+    assert_eq!(limits, [Pass, Pass, Drop, Slip, Drop, Slip]);
+    // A dropped answer: nothing sent.
+    assert_eq!(verdicts[2].0.response, Response::Drop);
+    assert!(verdicts[2].1.is_empty());
+    // A slipped one: header with TC and no records, the question, no OPT.
+    let (outcome, out) = &verdicts[3];
+    assert_eq!(outcome.response, Response::Reply(out.len()));
+    assert!(outcome.truncated);
+    let question = [wire("web.example.test."), vec![0, 1, 0, 1]].concat();
+    assert_eq!(out.len(), 12 + question.len());
+    assert_eq!(&out[12..], question);
+    assert_eq!(&out[4..12], [0, 1, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(out[2] & 0x02, 0x02);
+    // Over TCP: never limited. A second later: the rate again. Another /24: its own bucket.
+    let (outcome, _) = answer_with(&zones, &q, Transport::Tcp, &client_at(0, 0), &mut guard);
+    assert_eq!(outcome.limit, Pass);
+    let (outcome, _) = answer_with(
+        &zones,
+        &q,
+        Transport::Udp,
+        &client_at(0, 1_000_000),
+        &mut guard,
+    );
+    assert_eq!(outcome.limit, Pass);
+    let other = crate::Client {
+        address: &[198, 51, 101, 1],
+        ..client_at(0, 0)
+    };
+    let (outcome, _) = answer_with(&zones, &q, Transport::Udp, &other, &mut guard);
+    assert_eq!(outcome.limit, Pass);
+    // A client with a valid server cookie is exempt.
+    let (_, out) = answer_with(
+        &zones,
+        &query_with_cookie("web.example.test.", b"clientck"),
+        Transport::Udp,
+        &client_at(0, 0),
+        &mut crate::Guard {
+            cookies: guard.cookies,
+            limiter: None,
+        },
+    );
+    let cookie = response_cookie(&out).unwrap();
+    let with_cookie = query_with_cookie("web.example.test.", &cookie);
+    for _ in 0..20 {
+        let (outcome, _) = answer_with(
+            &zones,
+            &with_cookie,
+            Transport::Udp,
+            &client_at(0, 0),
+            &mut guard,
+        );
+        assert_eq!(
+            (outcome.limit, outcome.cookie),
+            (Pass, crate::cookie::Verdict::Valid)
+        );
+    }
+}
+
+#[test]
+fn rate_limiting_keys_random_names_by_zone() {
+    use crate::rrl::Verdict::Pass;
+    let zones = zones();
+    // NXDOMAIN, wildcard answers and referrals under random names share one bucket each
+    // (rate 3: three of each pass); positive answers for distinct names do not.
+    for (names, shared) in [
+        (["nx1", "nx2", "nx3", "nx4", "nx5", "nx6"], true),
+        (
+            ["a.wild", "b.wild", "c.wild", "d.wild", "e.wild", "f.wild"],
+            true,
+        ),
+        (
+            [
+                "a.deleg", "b.deleg", "c.deleg", "d.deleg", "e.deleg", "f.deleg",
+            ],
+            true,
+        ),
+        (["www", "web", "mail", "ns1", "@", "ns.deleg"], false),
+    ] {
+        let mut guard = guard_with(3);
+        let passed = names
+            .iter()
+            .filter(|name| {
+                let q = query(&ex(name), A);
+                let (outcome, _) =
+                    answer_with(&zones, &q, Transport::Udp, &client_at(0, 0), &mut guard);
+                outcome.limit == Pass
+            })
+            .count();
+        assert_eq!(passed, if shared { 3 } else { 6 }, "{names:?}");
+    }
+}
+
+#[test]
+fn counters_count_limits_and_cookies() {
+    let zones = zones();
+    let mut guard = guard_with(1);
+    let mut counters = Counters::default();
+    let q = query("web.example.test.", A);
+    for _ in 0..5 {
+        let (outcome, _) = answer_with(&zones, &q, Transport::Udp, &client_at(0, 0), &mut guard);
+        counters.record(&outcome);
+    }
+    let forged = query_with_cookie("web.example.test.", &[1; 24]);
+    let (outcome, _) = answer_with(
+        &zones,
+        &forged,
+        Transport::Udp,
+        &client_at(0, 9_000_000),
+        &mut guard,
+    );
+    counters.record(&outcome);
+    assert_eq!(
+        (
+            counters.limited,
+            counters.slipped,
+            counters.badcookie,
+            counters.cookies_invalid
+        ),
+        (2, 2, 1, 1)
+    );
+    assert!(
+        counters
+            .to_string()
+            .contains("limited=2 slipped=2 cookies valid=0 invalid=1")
     );
 }
