@@ -6,6 +6,12 @@
 //! `\DDD` escapes, TTL units (`1h30m`), and the RFC 3597 generic form `TYPEnnn \# LEN HEX`.
 //! Errors name the file and line and say what is wrong.
 //!
+//! Zones signed by `dnssec-signzone`, `ldns-signzone` or Knot compile as these tools write
+//! them (the DNSSEC types in `rdata::dnssec`; a file without `$ORIGIN` is named by its SOA
+//! owner), and are checked first (`dnssec`: NSEC/NSEC3 chain, an RRSIG by the zone on every
+//! authoritative RRset, signature times against [`Options`]). The user's guide, with what is
+//! and is not checked: docs/dns-zone.md.
+//!
 //! [`build_zones`] is the build step of a DNS image's `build.rs`: the zone files the app's
 //! manifest lists (`[data] zones`) compiled into `$OUT_DIR/zones.bin`.
 //!
