@@ -634,12 +634,13 @@ pub(crate) fn check_wire(code: u16, rdata: &[u8]) -> Result<(), &'static str> {
 
 /// The key tag of a DNSKEY record's RDATA (RFC 4034 Appendix B; algorithm 1 is not used).
 pub(crate) fn key_tag(rdata: &[u8]) -> u16 {
-    let mut acc: u32 = 0;
+    // u64: for a long key (RDATA up to 65535 octets) the sum passes u32.
+    let mut acc: u64 = 0;
     for (i, &b) in rdata.iter().enumerate() {
         acc += if i % 2 == 0 {
-            u32::from(b) << 8
+            u64::from(b) << 8
         } else {
-            u32::from(b)
+            u64::from(b)
         };
     }
     acc += (acc >> 16) & 0xffff;
@@ -767,6 +768,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(key_tag(&key), 60485);
+        // A key as long as RDATA goes does not overflow the sum.
+        let _ = key_tag(&[0xff; 65535]);
     }
 
     #[test]
