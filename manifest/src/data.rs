@@ -12,6 +12,10 @@ use toml::{Table, Value};
 
 use crate::{Error, Manifest};
 
+/// `[data] sig_margin`: a setting of the zone compiler, not a path (see
+/// [`Manifest::zone_sig_margin`]).
+pub(crate) const SIG_MARGIN: &str = "sig_margin";
+
 impl Manifest {
     /// `[data] zones`: the zone files a DNS image compiles in (dns, dns-tls), a non-empty list.
     pub fn zones(&self) -> Result<Vec<PathBuf>, Error> {
@@ -33,6 +37,21 @@ impl Manifest {
             );
         }
         Ok(list)
+    }
+
+    /// `[data] sig_margin`: for a DNS image whose zones are signed, how long before expiring
+    /// a signature is refused (`dns-zone --sig-margin`): a duration text (`"3d"`, `"12h"`)
+    /// or a number of seconds; `None` when not given (the compiler's default). The one
+    /// `[data]` key that is a setting rather than a path.
+    pub fn zone_sig_margin(&self) -> Result<Option<String>, Error> {
+        match self.data_table().and_then(|d| d.get(SIG_MARGIN)) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(Value::Integer(seconds)) if *seconds >= 0 => Ok(Some(seconds.to_string())),
+            Some(_) => Err(self.data_error(
+                "[data] sig_margin must be a duration like \"3d\" or \"12h\", or a number of seconds",
+            )),
+        }
     }
 
     /// `[data] certificate` and `key`: the PEM files of a TLS image's identity (dns-tls, https,
@@ -103,6 +122,22 @@ mod tests {
             }
             other => panic!("expected a [data] error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn zone_sig_margin() {
+        assert_eq!(
+            manifest("[data]\nzones = [\"a\"]\n")
+                .zone_sig_margin()
+                .unwrap(),
+            None
+        );
+        let m = manifest("[data]\nsig_margin = \"12h\"\n");
+        assert_eq!(m.zone_sig_margin().unwrap().as_deref(), Some("12h"));
+        let m = manifest("[data]\nsig_margin = 600\n");
+        assert_eq!(m.zone_sig_margin().unwrap().as_deref(), Some("600"));
+        let p = problem(manifest("[data]\nsig_margin = [1]\n").zone_sig_margin());
+        assert!(p.contains("sig_margin"), "{p}");
     }
 
     #[test]

@@ -719,6 +719,10 @@ impl Manifest {
         };
         let mut out = Vec::new();
         for (key, value) in data {
+            // The zone compiler's setting, checked by the build (`Manifest::zone_sig_margin`).
+            if key == crate::data::SIG_MARGIN {
+                continue;
+            }
             let field = format!("[data] {key}");
             let shape = || {
                 self.field(

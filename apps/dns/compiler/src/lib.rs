@@ -6,6 +6,12 @@
 //! `\DDD` escapes, TTL units (`1h30m`), and the RFC 3597 generic form `TYPEnnn \# LEN HEX`.
 //! Errors name the file and line and say what is wrong.
 //!
+//! Zones signed by `dnssec-signzone`, `ldns-signzone` or Knot compile as these tools write
+//! them (the DNSSEC types in `rdata::dnssec`; a file without `$ORIGIN` is named by its SOA
+//! owner), and are checked first (`dnssec`: NSEC/NSEC3 chain, an RRSIG by the zone on every
+//! authoritative RRset, signature times against [`Options`]). The user's guide, with what is
+//! and is not checked: docs/dns-zone.md.
+//!
 //! [`build_zones`] is the build step of a DNS image's `build.rs`: the zone files the app's
 //! manifest lists (`[data] zones`) compiled into `$OUT_DIR/zones.bin`.
 //!
@@ -21,6 +27,7 @@ use std::path::{Path, PathBuf};
 
 use hickory_proto::serialize::txt::parse_ttl;
 
+mod dnssec;
 mod lexer;
 mod manifest;
 mod name;
@@ -39,8 +46,11 @@ pub struct ZoneFile {
     /// The master file.
     pub path: PathBuf,
     /// The zone's name (its apex and the initial origin). Default: the file's first `$ORIGIN`
-    /// if it comes before any record, else the file name without a `.zone` or `.db` suffix or
-    /// a `db.` prefix (`example.test.zone` and `db.example.test` are `example.test.`).
+    /// if it comes before any record; else the owner of its SOA record if that is written as
+    /// an absolute name (`example.test.`, as signers write it); else the file name without a
+    /// `.signed` suffix, then without a `.zone` or `.db` suffix or a `db.` prefix
+    /// (`example.test.zone`, `example.test.zone.signed` and `db.example.test` are
+    /// `example.test.`).
     pub origin: Option<String>,
 }
 
@@ -149,12 +159,78 @@ pub fn compile_or_builtin(builtin: &[u8], paths: &[String]) -> Result<Vec<u8>, Z
     compile(&files)
 }
 
-/// Compiles zone files (each a zone) into one compiled zone set.
+/// How zones are compiled: what the checks of signed zones compare signature times with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Signatures that expire sooner than this many seconds after `now` are refused
+    /// (`--sig-margin`; default [`DEFAULT_SIG_MARGIN`]).
+    pub sig_margin: u64,
+    /// "Now", in seconds since 1970. `None`: `SOURCE_DATE_EPOCH` if it is set, else the
+    /// system clock when compiling ([`Options::now`]).
+    pub now: Option<u64>,
+}
+
+/// The default `--sig-margin`: 3 days. A compiled image serves its signatures unchanged
+/// until it is rebuilt, so they must outlive the time from build to deployment and the TTLs
+/// caches keep them for. Three days is OpenDNSSEC's default refresh (`<Refresh>P3D`), the
+/// signer NSD is usually paired with for pre-signed zones; it is longer than Knot's default
+/// refresh (`rrsig-refresh`: propagation delay + the zone's largest TTL) and well inside the
+/// validity the signers give by default (dnssec-signzone 30 days, ldns-signzone 4 weeks,
+/// Knot 14 days), so a freshly signed zone passes.
+pub const DEFAULT_SIG_MARGIN: u64 = 3 * 86400;
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sig_margin: DEFAULT_SIG_MARGIN,
+            now: None,
+        }
+    }
+}
+
+impl Options {
+    /// "Now" for the signature checks: the given time, else `SOURCE_DATE_EPOCH` (so that a
+    /// reproducible build of an old tree reaches the same verdict), else the system clock.
+    pub fn now(&self) -> Result<u64, String> {
+        if let Some(now) = self.now {
+            return Ok(now);
+        }
+        if let Some(epoch) = std::env::var_os("SOURCE_DATE_EPOCH") {
+            let text = epoch.to_string_lossy();
+            return text.trim().parse().map_err(|_| {
+                format!(
+                    "SOURCE_DATE_EPOCH is '{text}', not a number of seconds since 1970; fix or unset it"
+                )
+            });
+        }
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .map_err(|_| "the system clock is before 1970; set it".to_string())
+    }
+}
+
+/// A duration as `--sig-margin` and the manifest take it: seconds (`3600`) or with units
+/// `s`, `m`, `h`, `d`, `w`, combined (`3d`, `12h`, `1d12h`).
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    parse_ttl(text.trim())
+        .map(u64::from)
+        .map_err(|_| format!("'{text}' is not a duration (seconds, or like 3d, 12h, 1d12h)"))
+}
+
+/// Compiles zone files (each a zone) into one compiled zone set, with the default
+/// [`Options`].
 pub fn compile(files: &[ZoneFile]) -> Result<Vec<u8>, ZoneError> {
+    compile_with(files, &Options::default())
+}
+
+/// Compiles zone files (each a zone) into one compiled zone set. Signed zones are checked
+/// (see [`check_signed`]) before they are compiled.
+pub fn compile_with(files: &[ZoneFile], options: &Options) -> Result<Vec<u8>, ZoneError> {
     let mut zones = Vec::new();
     let mut diagnostics = Vec::new();
     for file in files {
-        match parse(file) {
+        match parse(file).and_then(|zone| check_signed(&zone, options).map(|()| zone)) {
             Ok(zone) => zones.push((file, zone)),
             Err(e) => diagnostics.extend(e.diagnostics),
         }
@@ -168,6 +244,41 @@ pub fn compile(files: &[ZoneFile]) -> Result<Vec<u8>, ZoneError> {
 /// Checks zone files as `compile` does, without producing anything.
 pub fn check(files: &[ZoneFile]) -> Result<(), ZoneError> {
     compile(files).map(|_| ())
+}
+
+/// Checks zone files as `compile_with` does, without producing anything.
+pub fn check_with(files: &[ZoneFile], options: &Options) -> Result<(), ZoneError> {
+    compile_with(files, options).map(|_| ())
+}
+
+/// The checks of a signed zone (nothing for an unsigned one): its NSEC or NSEC3 chain, that
+/// every authoritative RRset is signed by the zone, and that the signatures are valid now and
+/// for `options.sig_margin` more. What is and is not checked: docs/dns-zone.md, "Signed
+/// zones". Every problem is reported at its line as `NAME: message`.
+pub fn check_signed(zone: &Zone, options: &Options) -> Result<(), ZoneError> {
+    if !dnssec::is_signed(zone) {
+        return Ok(());
+    }
+    let file = zone.records.first().map(|r| r.file.as_path());
+    let now = options.now().map_err(|e| ZoneError::one(file, None, e))?;
+    let clock = dnssec::Clock {
+        now,
+        margin: options.sig_margin,
+    };
+    let problems = dnssec::check(zone, clock);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ZoneError {
+        diagnostics: problems
+            .into_iter()
+            .map(|(i, message)| Diagnostic {
+                file: Some(zone.records[i].file.clone()),
+                line: Some(zone.records[i].line),
+                message,
+            })
+            .collect(),
+    })
 }
 
 fn build(zones: &[(&ZoneFile, Zone)]) -> Result<Vec<u8>, ZoneError> {
@@ -252,9 +363,11 @@ fn locate(zones: &[(&ZoneFile, Zone)], e: &compiled::BuildError) -> Diagnostic {
             .filter(|r| r.rtype == *rtype && same(&r.owner, owner))
             .nth(1)
             .map(|r| at(r, e.to_string())),
-        E::BelowDname { owner, .. } | E::SoaNotAtApex { owner } => records()
-            .find(|r| same(&r.owner, owner))
-            .map(|r| at(r, e.to_string())),
+        E::BelowDname { owner, .. } | E::SoaNotAtApex { owner } | E::Denial { owner, .. } => {
+            records()
+                .find(|r| same(&r.owner, owner))
+                .map(|r| at(r, e.to_string()))
+        }
         E::MissingSoa { apex } | E::MultipleSoa { apex } | E::MissingApexNs { apex } => zones
             .iter()
             .find(|(_, z)| same(&z.apex, apex))
@@ -286,16 +399,52 @@ fn default_origin(path: &Path, entries: &[Entry]) -> Result<String, String> {
             return Ok(t[1].text.clone());
         }
     }
+    if let Some(owner) = soa_owner(entries) {
+        return Ok(owner);
+    }
     let file_name = path
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or("cannot tell the zone's name from the file name; give it with --origin")?;
+    // `example.test.zone.signed` (dnssec-signzone's default) is `example.test.zone`.
+    let file_name = file_name.strip_suffix(".signed").unwrap_or(file_name);
     let stem = file_name
         .strip_suffix(".zone")
         .or_else(|| file_name.strip_suffix(".db"))
         .or_else(|| file_name.strip_prefix("db."))
         .unwrap_or(file_name);
     Ok(stem.to_string())
+}
+
+/// The owner of the file's first SOA record, if it is written as an absolute name: signers
+/// (`dnssec-signzone`, `ldns-signzone`, Knot) write every owner in full and no `$ORIGIN`.
+fn soa_owner(entries: &[Entry]) -> Option<String> {
+    let mut owner: Option<&str> = None;
+    for entry in entries {
+        let t = &entry.tokens;
+        if !entry.blank_start && !t[0].quoted && t[0].text.starts_with('$') {
+            continue;
+        }
+        let fields = if entry.blank_start {
+            &t[..]
+        } else {
+            owner = Some(&t[0].text);
+            &t[1..]
+        };
+        // [TTL] [class] type, in either order (RFC 1035 §5.1).
+        let is_soa = fields
+            .iter()
+            .take(3)
+            .take_while(|f| !f.quoted)
+            .find(|f| !is_ttl_like(&f.text) && class_code(&f.text).is_none())
+            .is_some_and(|f| f.text.eq_ignore_ascii_case("SOA"));
+        if is_soa {
+            return owner
+                .filter(|o| o.ends_with('.') && !o.ends_with("\\."))
+                .map(String::from);
+        }
+    }
+    None
 }
 
 /// Reads and checks one zone file (and what it `$INCLUDE`s).

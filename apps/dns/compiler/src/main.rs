@@ -1,8 +1,8 @@
 //! `dns-zone`: compiles RFC 1035 zone files into the zone set the `dns` server loads.
 //!
 //! ```text
-//! dns-zone [--origin NAME] -o OUT.bin ZONEFILE [ZONEFILE...]
-//! dns-zone --check [--origin NAME] ZONEFILE [ZONEFILE...]
+//! dns-zone [--origin NAME] [--sig-margin DURATION] -o OUT.bin ZONEFILE [ZONEFILE...]
+//! dns-zone --check [--origin NAME] [--sig-margin DURATION] ZONEFILE [ZONEFILE...]
 //! ```
 //! Each file is one zone. Exit status 0 on success; on errors, 1 with every error on stderr as
 //! `FILE:LINE: message`; 2 for a bad command line.
@@ -10,23 +10,31 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use dns_zone::ZoneFile;
+use dns_zone::{Options, ZoneFile};
 
 const USAGE: &str = "\
-usage: dns-zone [--origin NAME] -o OUT.bin ZONEFILE [ZONEFILE...]
-       dns-zone --check [--origin NAME] ZONEFILE [ZONEFILE...]
+usage: dns-zone [--origin NAME] [--sig-margin DURATION] -o OUT.bin ZONEFILE [ZONEFILE...]
+       dns-zone --check [--origin NAME] [--sig-margin DURATION] ZONEFILE [ZONEFILE...]
 
 Compiles RFC 1035 zone files (one zone per file) into one compiled zone set for the dns server.
-  -o, --output OUT.bin  where to write the compiled zone set
-  --check               only check the files; write nothing
-  --origin NAME         the zone's name (and initial $ORIGIN) of the file(s) after it;
-                        default: the file's leading $ORIGIN, else its name without .zone/.db
-  -h, --help            this help
+Zones signed by dnssec-signzone, ldns-signzone or Knot (NSEC or NSEC3, opt-out included) are
+taken as these tools write them, and checked: the NSEC/NSEC3 chain, an RRSIG by the zone on
+every authoritative RRset, and the signatures' validity times (not the signatures' crypto).
+  -o, --output OUT.bin     where to write the compiled zone set
+  --check                  only check the files; write nothing
+  --origin NAME            the zone's name (and initial $ORIGIN) of the file(s) after it;
+                           default: the file's leading $ORIGIN, else its SOA owner if written
+                           in full, else its name without .signed, then without .zone/.db
+  --sig-margin DURATION    refuse signatures that expire within DURATION from now (seconds,
+                           or like 3d, 12h, 1d12h; default 3d). Now is the system clock, or
+                           SOURCE_DATE_EPOCH when set
+  -h, --help               this help
 Errors are printed as FILE:LINE: message; the exit status is then 1.";
 
 struct Args {
     output: Option<PathBuf>,
     check: bool,
+    options: Options,
     files: Vec<ZoneFile>,
 }
 
@@ -34,6 +42,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Args>, String
     let mut out = Args {
         output: None,
         check: false,
+        options: Options::default(),
         files: Vec::new(),
     };
     let mut origin: Option<String> = None;
@@ -57,10 +66,20 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<Args>, String
                 }
             }
             "--origin" => origin = Some(args.next().ok_or("--origin needs a domain name")?),
+            "--sig-margin" => {
+                let v = args
+                    .next()
+                    .ok_or("--sig-margin needs a duration (like 3d)")?;
+                out.options.sig_margin =
+                    dns_zone::parse_duration(&v).map_err(|e| format!("--sig-margin: {e}"))?;
+            }
             "--" => only_files = true,
             _ => {
                 if let Some(v) = arg.strip_prefix("--origin=") {
                     origin = Some(v.to_string());
+                } else if let Some(v) = arg.strip_prefix("--sig-margin=") {
+                    out.options.sig_margin =
+                        dns_zone::parse_duration(v).map_err(|e| format!("--sig-margin: {e}"))?;
                 } else if let Some(v) = arg.strip_prefix("--output=") {
                     out.output = Some(v.into());
                 } else {
@@ -91,7 +110,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let blob = match dns_zone::compile(&args.files) {
+    let blob = match dns_zone::compile_with(&args.files, &args.options) {
         Ok(blob) => blob,
         Err(e) => {
             for d in &e.diagnostics {
@@ -141,5 +160,15 @@ mod tests {
         assert!(parse("-o x").is_err());
         assert!(parse("--check -o x a.zone").is_err());
         assert!(parse("--bogus a.zone").is_err());
+        let a = parse("--sig-margin 1d12h --check a.zone").unwrap().unwrap();
+        assert_eq!(a.options.sig_margin, 36 * 3600);
+        let a = parse("--sig-margin=600 --check a.zone").unwrap().unwrap();
+        assert_eq!(a.options.sig_margin, 600);
+        assert_eq!(
+            parse("--check a.zone").unwrap().unwrap().options.sig_margin,
+            3 * 86400
+        );
+        assert!(parse("--sig-margin 3x --check a.zone").is_err());
+        assert!(parse("--check a.zone --sig-margin").is_err());
     }
 }

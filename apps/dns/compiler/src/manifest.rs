@@ -14,17 +14,28 @@ use std::path::{Path, PathBuf};
 
 use xenolith_manifest::{FILE_NAME, Manifest};
 
-use crate::{ZoneError, ZoneFile, compile};
+use crate::{Options, ZoneError, ZoneFile, compile_with, parse_duration};
 
 /// An app's `build.rs` step: compiles the zone files `dir/Unikernel.toml` lists in
-/// `[data] zones` (paths relative to `dir`) into `out_dir/zones.bin`, and tells cargo to rerun
+/// `[data] zones` (paths relative to `dir`) into `out_dir/zones.bin`, signed zones checked
+/// with `[data] sig_margin` (default: `--sig-margin`'s), and tells cargo to rerun
 /// when the manifest or a zone file changes. Returns the written path. Errors name the file
 /// and line at fault.
 pub fn build_zones(dir: &Path, out_dir: &Path) -> Result<PathBuf, ZoneError> {
     let manifest = dir.join(FILE_NAME);
     println!("cargo:rerun-if-changed={}", manifest.display());
-    let files: Vec<ZoneFile> = Manifest::read(&manifest)
-        .and_then(|m| m.zones())
+    let read = Manifest::read(&manifest).map_err(|e| manifest_error(&manifest, e))?;
+    let mut options = Options::default();
+    if let Some(margin) = read
+        .zone_sig_margin()
+        .map_err(|e| manifest_error(&manifest, e))?
+    {
+        options.sig_margin = parse_duration(&margin).map_err(|e| {
+            ZoneError::one(Some(&manifest), None, format!("[data] sig_margin: {e}"))
+        })?;
+    }
+    let files: Vec<ZoneFile> = read
+        .zones()
         .map_err(|e| manifest_error(&manifest, e))?
         .into_iter()
         .map(|path| {
@@ -32,7 +43,7 @@ pub fn build_zones(dir: &Path, out_dir: &Path) -> Result<PathBuf, ZoneError> {
             ZoneFile { path, origin: None }
         })
         .collect();
-    let blob = compile(&files)?;
+    let blob = compile_with(&files, &options)?;
     let out = out_dir.join("zones.bin");
     std::fs::write(&out, blob)
         .map_err(|e| ZoneError::one(Some(&out), None, format!("cannot write it: {e}")))?;
@@ -108,6 +119,22 @@ mod tests {
         .unwrap();
         let out = build_zones(&dir, &dir).unwrap();
         assert_eq!(out, dir.join("zones.bin"));
+        std::fs::write(
+            dir.join(FILE_NAME),
+            "[data]\nzones = [\"zones/a.test.zone\"]\nsig_margin = \"3 days\"\n",
+        )
+        .unwrap();
+        let error = build_zones(&dir, &dir).unwrap_err().to_string();
+        assert!(
+            error.contains("[data] sig_margin: '3 days' is not a duration"),
+            "{error}"
+        );
+        std::fs::write(
+            dir.join(FILE_NAME),
+            "[data]\nzones = [\"zones/a.test.zone\"]\nsig_margin = \"12h\"\n",
+        )
+        .unwrap();
+        build_zones(&dir, &dir).unwrap();
         let blob = std::fs::read(&out).unwrap();
         assert_eq!(&blob[..4], b"XDNZ");
 

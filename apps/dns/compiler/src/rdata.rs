@@ -2,7 +2,9 @@
 //!
 //! The types whose data holds domain names or character-strings (A, AAAA, NS, CNAME, PTR,
 //! DNAME, MX, SRV, SOA, TXT, SPF, HINFO, NAPTR, CAA) are encoded here, so that names keep their
-//! original case and any octet can be written with `\DDD`. The other types hickory-proto knows
+//! original case and any octet can be written with `\DDD`. The DNSSEC types (RRSIG, NSEC,
+//! NSEC3, NSEC3PARAM, DNSKEY, CDNSKEY, DS, CDS) are encoded in [`dnssec`], without the crypto
+//! libraries hickory-proto's DNSSEC features bring. The other types hickory-proto knows
 //! (SSHFP, TLSA, SVCB, HTTPS, CERT, ...) go through its parser. Any type, known or not, can be
 //! written in the RFC 3597 generic form `\# LENGTH HEX...`.
 
@@ -17,6 +19,8 @@ use hickory_proto::serialize::txt::{Parser, parse_ttl};
 
 use crate::lexer::Token;
 use crate::name;
+
+pub(crate) mod dnssec;
 
 /// An error in a record's data, with the line of the offending token.
 #[derive(Debug)]
@@ -58,7 +62,7 @@ pub(crate) fn type_code(text: &str) -> Option<u16> {
 }
 
 /// A cursor over a record's data tokens.
-struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     tokens: &'a [Token],
     pos: usize,
     /// The line of the type token, for "missing field" errors.
@@ -172,6 +176,9 @@ pub(crate) fn encode(
     if tokens.first().is_some_and(|t| !t.quoted && t.text == "\\#") {
         f.pos = 1;
         return generic(code, &mut f);
+    }
+    if dnssec::handles(code) {
+        return dnssec::encode(code, &mut f, origin);
     }
     let mut out = Vec::new();
     match RecordType::from(code) {
@@ -295,6 +302,15 @@ fn generic(code: u16, f: &mut Fields<'_>) -> Result<Vec<u8>, RdataError> {
         ));
     }
     // The types that have a text form here must also be well-formed in the generic one.
+    if dnssec::handles(code) {
+        dnssec::check_wire(code, &data).map_err(|e| {
+            f.error(
+                last_line,
+                format!("the \\# data is not valid data for this type: {e}"),
+            )
+        })?;
+        return Ok(data);
+    }
     let t = RecordType::from(code);
     if !matches!(t, RecordType::Unknown(_) | RecordType::NULL) && !data.is_empty() {
         let mut decoder = BinDecoder::new(&data);
@@ -402,7 +418,7 @@ mod tests {
         crate::lexer::entries(s).unwrap().remove(0).tokens
     }
 
-    fn enc(t: &str, data: &str) -> Result<Vec<u8>, RdataError> {
+    pub(super) fn enc(t: &str, data: &str) -> Result<Vec<u8>, RdataError> {
         encode(type_code(t).unwrap(), &toks(data), ORIGIN, 1)
     }
 

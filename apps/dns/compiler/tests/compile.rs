@@ -165,6 +165,17 @@ fn origin_from_option_directive_or_file_name() {
         &format!("$TTL 60\n$ORIGIN from-directive.test.\n{body}"),
     );
     assert_eq!(parse(&file(&path)).unwrap().name(), "from-directive.test.");
+    // Signers write no $ORIGIN and every owner in full: the SOA owner names the zone, not
+    // the file name; a relative SOA owner leaves the file name, without `.signed`.
+    let path = write(
+        "example.test.zone.signed",
+        "$TTL 60\nsigned.test. IN SOA ns.signed.test. h 1 2 3 4 5\nsigned.test. NS ns.signed.test.\nns.signed.test. A 192.0.2.1\n",
+    );
+    assert_eq!(parse(&file(&path)).unwrap().name(), "signed.test.");
+    let path = write("plain.test.zone.signed", body);
+    assert_eq!(parse(&file(&path)).unwrap().name(), "plain.test.");
+    let path = write("db.plain.test.signed", body);
+    assert_eq!(parse(&file(&path)).unwrap().name(), "plain.test.");
 }
 
 #[test]
