@@ -85,8 +85,8 @@ fn sign(dir: &Path) -> (Vec<(PathBuf, String)>, Vec<String>) {
     (signed, ds)
 }
 
-/// Compiles the signed files into a boot module with `dns-zone` (the DNSSEC types in RFC 3597
-/// generic form first, `ldns-read-zone -u`).
+/// Compiles the signed files, as `dnssec-signzone` wrote them, into a boot module with
+/// `dns-zone`.
 fn compile(dir: &Path, signed: &[(PathBuf, String)]) -> PathBuf {
     let blob = dir.join("zones.bin");
     let mut compiler = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
@@ -100,15 +100,7 @@ fn compile(dir: &Path, signed: &[(PathBuf, String)]) -> PathBuf {
         "-o",
     ]);
     compiler.arg(&blob);
-    for (path, zone) in signed {
-        let mut generic = Command::new("ldns-read-zone");
-        for t in ["RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "DS"] {
-            generic.args(["-u", t]);
-        }
-        let out = dir.join(format!("{zone}generic"));
-        std::fs::write(&out, run(generic.arg(path))).unwrap();
-        compiler.args(["--origin", zone]).arg(out);
-    }
+    compiler.args(signed.iter().map(|(path, _)| path));
     run(&mut compiler);
     blob
 }

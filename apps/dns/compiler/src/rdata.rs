@@ -332,7 +332,29 @@ fn by_hickory(t: RecordType, f: &mut Fields<'_>, origin: &[u8]) -> Result<Vec<u8
     let origin_name = Name::from_ascii(name::to_text(origin))
         .map_err(|e| f.error(line, format!("origin: {e}")))?;
     let mut text = format!("@ 0 IN {t}");
-    for tok in f.tokens {
+    // Fields after which the rest is one hex or base64 string that signers split over several
+    // tokens (dnssec-signzone writes SSHFP and TLSA data in 36-digit groups): hickory wants
+    // it whole.
+    let joined_from = match u16::from(t) {
+        44 => Some(2),      // SSHFP: algorithm, type, fingerprint
+        52 | 53 => Some(3), // TLSA, SMIMEA: usage, selector, matching type, data
+        49 | 61 => Some(0), // DHCID, OPENPGPKEY: base64
+        _ => None,
+    };
+    let mut tokens: Vec<Token> = Vec::with_capacity(f.tokens.len());
+    for (i, tok) in f.tokens.iter().enumerate() {
+        match tokens.last_mut() {
+            Some(last) if joined_from.is_some_and(|from| i > from) && !tok.quoted => {
+                last.text.push_str(&tok.text);
+            }
+            // SVCB/HTTPS `key="value"` (BIND writes values quoted): one token `key=value`.
+            Some(last) if tok.quoted && !last.quoted && last.text.ends_with('=') => {
+                last.text.push_str(&tok.text);
+            }
+            _ => tokens.push(tok.clone()),
+        }
+    }
+    for tok in &tokens {
         text.push(' ');
         if tok.quoted {
             text.push('"');
@@ -476,6 +498,16 @@ mod tests {
         assert_eq!(sshfp.len(), 22);
         let https = enc("HTTPS", "1 . alpn=h2").unwrap();
         assert_eq!(https[..3], [0, 1, 0]);
+        // As dnssec-signzone writes them: hex in groups, SvcParam values quoted.
+        let split = enc(
+            "SSHFP",
+            "1 1 ( 0123456789ABCDEF0123456789ABCDEF0123\n 4567 )",
+        )
+        .unwrap();
+        assert_eq!(split, sshfp);
+        let tlsa = enc("TLSA", "3 1 1 0123456789abcdef").unwrap();
+        assert_eq!(enc("TLSA", "3 1 1 ( 01234567 89ABCDEF )").unwrap(), tlsa);
+        assert_eq!(enc("HTTPS", "1 . alpn=\"h2\"").unwrap(), https);
     }
 
     #[test]
