@@ -13,7 +13,9 @@
 //!   their magic, as separate modules or back to back in one (`cat zones.bin identity.bin`;
 //!   see `xenolith_app::modules`). The interface is configured on the command line (`ip=ADDR/PREFIX
 //!   [gw=ADDR]`, or `ip=dhcp`, the default: this image has the DHCP client, size not being
-//!   critical). TLS needs RDRAND (QEMU: `-cpu max`); without it the image refuses to start.
+//!   critical). Response rate limiting takes the dns image's words (`rrl=`, `rrl-slip=`, ...;
+//!   UDP only), and DNS cookies its secret from RDRAND, as there.
+//!   TLS needs RDRAND (QEMU: `-cpu max`); without it the image refuses to start.
 //!   A bad module or command line is a clear console error and the guest stops (exit 9).
 //! - **Hosted** (Linux): `dns-tls --tap NAME [--ip ADDR/PREFIX [--gw ADDR] | --dhcp]
 //!   [--zone FILE]... [--identity FILE]` serves over a TAP interface.
@@ -75,6 +77,8 @@ mod kernel {
         Tls(xenolith_tls::Error),
         /// No network, or the server failed.
         Runtime(xenolith_app::Error),
+        /// A bad `rrl` word.
+        Settings(dns::rrl::BadSetting),
     }
 
     impl fmt::Display for Error {
@@ -100,11 +104,16 @@ mod kernel {
                 }
                 Error::Tls(e) => write!(f, "{e}"),
                 Error::Runtime(e) => write!(f, "{e}"),
+                Error::Settings(e) => write!(f, "{e}"),
             }
         }
     }
 
     pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
+        let cmdline = boot.cmdline();
+        // Rate limiting words and the cookie secret and rate limiter's key, as the dns image.
+        let options =
+            dns::server::Options::for_image(|key| cmdline.get(key)).map_err(Error::Settings)?;
         let [zones, identity] =
             modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
                 .map_err(Error::Modules)?;
@@ -134,14 +143,7 @@ mod kernel {
         let acceptor = xenolith_tls::kernel::acceptor(&identity).map_err(Error::Tls)?;
         log::info!("TLS identity ({identity_from}), RDRAND ok, TLS 1.3");
         let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
-        super::serve(
-            network,
-            zones,
-            acceptor,
-            dns::server::Options::default(),
-            super::DOT_PORT,
-        )
-        .map_err(Error::Runtime)
+        super::serve(network, zones, acceptor, options, super::DOT_PORT).map_err(Error::Runtime)
     }
 }
 
@@ -238,9 +240,18 @@ zones and the certificate compiled into the program are used.
         let acceptor = xenolith_tls::hosted::acceptor(&identity).map_err(|e| e.to_string())?;
         let network =
             xenolith_app::hosted::network(&net, Config::AUTO).map_err(|e| e.to_string())?;
+        // The cookie secret and the rate limiter's key from the kernel's random source.
+        let mut urandom =
+            std::fs::File::open("/dev/urandom").map_err(|e| format!("/dev/urandom: {e}"))?;
+        let strong = || {
+            let mut octets = [0u8; 8];
+            std::io::Read::read_exact(&mut urandom, &mut octets)
+                .ok()
+                .map(|()| u64::from_le_bytes(octets))
+        };
         let options = dns::server::Options {
             port: dns_port,
-            ..Default::default()
+            ..dns::server::Options::from_boot(|_| None, strong, || 0).map_err(|e| e.to_string())?
         };
         super::serve(network, zones, acceptor, options, tls_port).map_err(|e| e.to_string())
     }

@@ -90,36 +90,10 @@ mod kernel {
         }
     }
 
-    /// 32 octets from RDRAND: the cookie secret and the rate limiter's key; without RDRAND,
-    /// no cookies (a guessable secret would let anyone forge them) and a key from the TSC.
-    fn keys() -> (Option<dns::cookie::Secret>, [u8; 16]) {
-        use xenolith_rt::random;
-        let mut keys = [0u8; 32];
-        let mut ok = true;
-        for chunk in keys.chunks_exact_mut(8) {
-            let value = random::rdrand().unwrap_or_else(|_| {
-                ok = false;
-                random::u64()
-            });
-            chunk.copy_from_slice(&value.to_le_bytes());
-        }
-        let (secret, key) = keys.split_at(16);
-        let secret: [u8; 16] = secret.try_into().unwrap_or_default();
-        if !ok {
-            log::warn!(
-                "cookies: off, the CPU has no working RDRAND for their secret (QEMU: use -cpu max)"
-            );
-        }
-        (
-            ok.then_some(dns::cookie::Secret(secret)),
-            key.try_into().unwrap_or_default(),
-        )
-    }
-
     pub(crate) fn main(boot: &'static xenolith_app::Boot) -> Result<(), Error> {
         let cmdline = boot.cmdline();
-        let rrl =
-            dns::rrl::Settings::from_lookup(|key| cmdline.get(key)).map_err(Error::Settings)?;
+        let options =
+            dns::server::Options::for_image(|key| cmdline.get(key)).map_err(Error::Settings)?;
         let [module] = modules::classify(&super::MODULES, xenolith_app::image::modules(boot))
             .map_err(Error::Modules)?;
         let (zones, source) = match module {
@@ -134,13 +108,6 @@ mod kernel {
         };
         log::info!("zones ({source}): {}", ZoneNames(&zones));
         let network = xenolith_app::image::network(boot, Config::AUTO).map_err(Error::Runtime)?;
-        let (cookie_secret, rrl_key) = keys();
-        let options = dns::server::Options {
-            rrl,
-            cookie_secret,
-            rrl_key,
-            ..Default::default()
-        };
         super::serve(network, zones, options).map_err(Error::Runtime)
     }
 }

@@ -45,6 +45,52 @@ pub struct Options {
     pub rrl_key: [u8; 16],
 }
 
+impl Options {
+    /// The options of an image: the rate limiter's words (`rrl=`, ... found by `lookup` on the
+    /// boot command line) and 32 random octets for the cookie secret and the rate limiter's
+    /// key, from `strong` (RDRAND). Without a strong source, no cookies (a guessable secret
+    /// would let anyone forge them) and a key from `weak`. Every image that serves DNS starts
+    /// this way.
+    pub fn from_boot<'a>(
+        lookup: impl Fn(&str) -> Option<&'a str>,
+        mut strong: impl FnMut() -> Option<u64>,
+        mut weak: impl FnMut() -> u64,
+    ) -> Result<Options, rrl::BadSetting> {
+        let rrl = rrl::Settings::from_lookup(lookup)?;
+        let mut keys = [0u8; 32];
+        let mut ok = true;
+        for chunk in keys.chunks_exact_mut(8) {
+            let value = strong().unwrap_or_else(|| {
+                ok = false;
+                weak()
+            });
+            chunk.copy_from_slice(&value.to_le_bytes());
+        }
+        let (secret, key) = keys.split_at(16);
+        if !ok {
+            log::warn!(
+                "cookies: off, the CPU has no working RDRAND for their secret (QEMU: use -cpu max)"
+            );
+        }
+        Ok(Options {
+            rrl,
+            cookie_secret: ok.then(|| cookie::Secret(secret.try_into().unwrap_or_default())),
+            rrl_key: key.try_into().unwrap_or_default(),
+            ..Options::default()
+        })
+    }
+
+    /// [`from_boot`](Self::from_boot) with the image's random sources (RDRAND, and the
+    /// runtime's fallback generator).
+    #[cfg(target_os = "none")]
+    pub fn for_image<'a>(
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Result<Options, rrl::BadSetting> {
+        use xenolith_rt::random;
+        Options::from_boot(lookup, || random::rdrand().ok(), random::u64)
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
