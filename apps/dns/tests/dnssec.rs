@@ -126,6 +126,7 @@ fn signed_zones_answer_as_knot_does() {
     let Some(knotd) = find_knotd() else {
         panic!("Knot DNS (knotd) is not installed (`apt-get install knot`; scripts/test does)");
     };
+
     let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dns-dnssec");
     let _ = std::fs::remove_dir_all(&base);
     for (flavour, extra) in FLAVOURS {
@@ -134,6 +135,7 @@ fn signed_zones_answer_as_knot_does() {
         let signed = sign_test_zones(&dir, extra);
         let zones = compile(&signed);
         let knot = Knot::start(&knotd, &signed);
+
         let plain = query_file();
         let mut cases = Vec::new();
         for case in &plain {

@@ -384,7 +384,11 @@ pub fn compare(knot: &Knot, zones: &dns::Zones, cases: &[Case], listed: usize, r
                 (Some(k), Some(l)) => match (super::decode(k), super::decode(l)) {
                     (Ok(k), Ok(l)) => differences(&k, &l),
                     (Ok(_), Err(_)) => vec!["malformed"],
-                    (Err(e), _) => panic!("{}: Knot's answer does not decode: {e}", case.label),
+                    (Err(e), _) => panic!(
+                        "{}: {}'s answer does not decode: {e}",
+                        case.label,
+                        knot.name()
+                    ),
                 },
             };
             let unexplained: Vec<&str> = diffs
@@ -411,7 +415,7 @@ pub fn compare(knot: &Knot, zones: &dns::Zones, cases: &[Case], listed: usize, r
             };
             let _ = writeln!(
                 report,
-                "{how} [{}] {}\n  differs in: {}{}\n  Knot:\n{}  dns::respond:\n{}",
+                "{how} [{}] {}\n  differs in: {}{}\n  {}:\n{}  dns::respond:\n{}",
                 if tcp { "tcp" } else { "udp" },
                 case.label,
                 diffs.join(", "),
@@ -420,6 +424,7 @@ pub fn compare(knot: &Knot, zones: &dns::Zones, cases: &[Case], listed: usize, r
                 } else {
                     String::new()
                 },
+                knot.name(),
                 show(&knot_reply),
                 show(&lib_reply)
             );

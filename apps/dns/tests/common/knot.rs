@@ -1,5 +1,5 @@
-//! A `knotd` (Knot DNS, the reference authoritative server) serving given zone files on
-//! 127.0.0.1 as an unprivileged child process, for the differential tests.
+//! Reference authoritative servers for the differential tests: Knot DNS (`knotd`) or NSD
+//! serving given zone files on 127.0.0.1, each a child process with its own directory.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -12,18 +12,32 @@ use super::Query;
 
 /// Where `knotd` may be (Debian puts it in /usr/sbin, which a non-root PATH may lack).
 pub fn find_knotd() -> Option<PathBuf> {
+    find("knotd")
+}
+
+/// Where a program may be: the PATH, then the sbin directories.
+pub fn find(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain(["/usr/sbin", "/usr/local/sbin", "/sbin"].map(PathBuf::from))
-        .map(|dir| dir.join("knotd"))
+        .map(|dir| dir.join(program))
         .find(|p| p.is_file())
 }
 
-/// A `knotd` serving zone files on 127.0.0.1:port; stopped (and its files removed) on drop.
+/// Which server a [`Knot`] runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
+    Knot,
+    Nsd,
+}
+
+/// A reference server (`knotd`, or NSD with [`Knot::start_nsd`]) serving zone files on
+/// 127.0.0.1:port; stopped (and its files removed) on drop.
 pub struct Knot {
     child: Child,
     dir: PathBuf,
     port: u16,
+    pub kind: Kind,
 }
 
 impl Drop for Knot {
@@ -36,7 +50,15 @@ impl Drop for Knot {
 
 impl Knot {
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("knotd.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// The server's name, for reports.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Knot => "Knot",
+            Kind::Nsd => "NSD",
+        }
     }
 
     fn addr(&self) -> SocketAddr {
@@ -57,18 +79,27 @@ impl Knot {
 
     /// Starts `knotd` with `zones` (file, zone name) and waits until each answers its SOA.
     pub fn start(knotd: &Path, zones: &[(PathBuf, String)]) -> Knot {
-        let mut last_log = String::new();
-        for _attempt in 0..3 {
-            let mut knot = Knot::spawn(knotd, zones);
-            match knot.wait_ready(zones) {
-                Ok(()) => return knot,
-                Err(e) => last_log = format!("{e}\n--- knotd log ---\n{}", knot.log()),
-            }
-        }
-        panic!("Knot DNS did not start or did not load the test zones:\n{last_log}");
+        Knot::start_kind(Kind::Knot, knotd, zones)
     }
 
-    fn spawn(knotd: &Path, zones: &[(PathBuf, String)]) -> Knot {
+    /// Starts NSD (`nsd`, one server process) with `zones` and waits until each answers.
+    pub fn start_nsd(nsd: &Path, zones: &[(PathBuf, String)]) -> Knot {
+        Knot::start_kind(Kind::Nsd, nsd, zones)
+    }
+
+    fn start_kind(kind: Kind, program: &Path, zones: &[(PathBuf, String)]) -> Knot {
+        let mut last_log = String::new();
+        for _attempt in 0..3 {
+            let mut knot = Knot::spawn(kind, program, zones);
+            match knot.wait_ready(zones) {
+                Ok(()) => return knot,
+                Err(e) => last_log = format!("{e}\n--- server log ---\n{}", knot.log()),
+            }
+        }
+        panic!("{kind:?} did not start or did not load the zones:\n{last_log}");
+    }
+
+    fn spawn(kind: Kind, program: &Path, zones: &[(PathBuf, String)]) -> Knot {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -76,6 +107,52 @@ impl Knot {
             std::env::temp_dir().join(format!("dns-differential-{}-{nanos}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("create the knotd directory");
         let port = Knot::free_port();
+        let conf = match kind {
+            Kind::Knot => Knot::knot_conf(&dir, port, zones),
+            Kind::Nsd => Knot::nsd_conf(&dir, port, zones),
+        };
+        let conf_path = dir.join("server.conf");
+        std::fs::write(&conf_path, conf).expect("write the configuration");
+        let log = std::fs::File::create(dir.join("server.log")).expect("create the log");
+        let mut command = Command::new(program);
+        if kind == Kind::Nsd {
+            command.arg("-d"); // in the foreground
+        }
+        let child = command
+            .arg("-c")
+            .arg(&conf_path)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("clone the log file"))
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+        Knot {
+            child,
+            dir,
+            port,
+            kind,
+        }
+    }
+
+    /// NSD's configuration: one server process, no database, no remote control.
+    fn nsd_conf(dir: &Path, port: u16, zones: &[(PathBuf, String)]) -> String {
+        let mut conf = format!(
+            "server:\n    ip-address: 127.0.0.1@{port}\n    server-count: 1\n    username: \"\"\n    chroot: \"\"\n    zonesdir: \"{d}\"\n    pidfile: \"{d}/nsd.pid\"\n    database: \"\"\n    xfrdfile: \"{d}/xfrd.state\"\n    zonelistfile: \"{d}/zone.list\"\n    hide-version: yes\n    hide-identity: yes\n    verbosity: 1\n    logfile: \"{d}/server.log\"\n\
+             remote-control:\n    control-enable: no\n",
+            d = dir.display()
+        );
+        for (file, zone) in zones {
+            let _ = writeln!(
+                conf,
+                "zone:\n    name: {zone}\n    zonefile: \"{}\"",
+                file.display()
+            );
+        }
+        conf
+    }
+
+    /// Knot's configuration: one worker of each kind, zones read whole, no journal.
+    fn knot_conf(dir: &Path, port: u16, zones: &[(PathBuf, String)]) -> String {
         let mut conf = format!(
             "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n    identity: \"\"\n    version: \"\"\n    nsid: \"\"\n\
              database:\n    storage: \"{d}\"\n\
@@ -87,18 +164,7 @@ impl Knot {
         for (file, zone) in zones {
             let _ = writeln!(conf, "  - domain: {zone}\n    file: \"{}\"", file.display());
         }
-        let conf_path = dir.join("knot.conf");
-        std::fs::write(&conf_path, conf).expect("write knot.conf");
-        let log = std::fs::File::create(dir.join("knotd.log")).expect("create knotd.log");
-        let child = Command::new(knotd)
-            .arg("-c")
-            .arg(&conf_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("clone the log file"))
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", knotd.display()));
-        Knot { child, dir, port }
+        conf
     }
 
     /// Waits until every zone answers its SOA with AA.
@@ -129,7 +195,7 @@ impl Knot {
                 continue;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("knotd exited ({status})"));
+                return Err(format!("the server exited ({status})"));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
