@@ -39,7 +39,9 @@
 //!   no names below it; no meta-types (OPT, ANY, AXFR, ...).
 //!
 //! The builder enforces all of this and the loader checks it again, because a compiled zone
-//! set may arrive as an untrusted boot module.
+//! set may arrive as an untrusted boot module — except the denial index's order and targets:
+//! the loader checks only its size, and lookups read it with checked accesses, so a bad index
+//! gives wrong proofs but never a panic (and a module's author controls every record anyway).
 //!
 //! Choices the builder makes (they match what Knot DNS does with the same zone file):
 //! duplicate records are dropped; when the records of one RRset disagree on the TTL, the
