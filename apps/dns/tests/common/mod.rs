@@ -230,6 +230,22 @@ pub fn name_to_wire(name: &str) -> Vec<u8> {
     w
 }
 
+/// The type of a query's first question (`None` if the query has none or it does not parse).
+pub fn question_type(wire: &[u8]) -> Option<u16> {
+    let mut at = 12;
+    while let Some(&len) = wire.get(at) {
+        if len == 0 {
+            let t = wire.get(at + 1..at + 3)?;
+            return Some(u16::from_be_bytes([t[0], t[1]]));
+        }
+        if len & 0xc0 != 0 {
+            return None;
+        }
+        at += 1 + usize::from(len);
+    }
+    None
+}
+
 pub fn type_text(t: u16) -> String {
     match t {
         1 => "A".into(),
