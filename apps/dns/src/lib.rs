@@ -85,7 +85,7 @@ pub use zones::{LoadError, Zones};
 use compiled::rdata::{CLASS_IN, rtype};
 use query::{Edns, Parsed, Question};
 use resolve::Plan;
-use zones::{Existence, Zone};
+use zones::Zone;
 
 /// How a query arrived: it sets the response size limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -302,13 +302,13 @@ fn classify<'a>(
 ) -> (rrl::Class, &'a [u8]) {
     use rrl::Class;
     let apex = zone.map_or(&[0u8][..], |zone| zones.apex(zone));
-    let Some(zone) = zone.filter(|_| plan.rcode == Rcode::NoError) else {
+    if zone.is_none() || plan.rcode != Rcode::NoError {
         let class = match plan.rcode {
             Rcode::NxDomain => Class::NxDomain,
             _ => Class::Error,
         };
         return (class, apex);
-    };
+    }
     if !plan.authoritative {
         let cut = plan.authority.first();
         return (
@@ -316,8 +316,7 @@ fn classify<'a>(
             cut.map_or(apex, |cut| plan.name(zones, qname, cut.owner)),
         );
     }
-    // An answer for a name that does not exist came from a wildcard (or a DNAME).
-    if matches!(zones.find(zone, qname), Existence::None) {
+    if plan.wildcard {
         return (Class::Wildcard, apex);
     }
     let class = match qtype {

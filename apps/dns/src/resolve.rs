@@ -97,6 +97,8 @@ pub(crate) struct Plan {
     pub(crate) additional: Vec<Item>,
     /// Names synthesized from DNAMEs.
     pub(crate) synthesized: Vec<Vec<u8>>,
+    /// A wildcard synthesized part of the answer (for the rate limiter's classes).
+    pub(crate) wildcard: bool,
 }
 
 impl Plan {
@@ -109,6 +111,7 @@ impl Plan {
             authority: Vec::new(),
             additional: Vec::new(),
             synthesized: Vec::new(),
+            wildcard: false,
         }
     }
 
@@ -321,6 +324,7 @@ impl Resolver<'_> {
             // A wildcard answer proves that the name itself does not exist (RFC 4035
             // §3.1.3.3, RFC 5155 §7.2.6).
             if let Found::Wildcard(_, encloser) = found {
+                self.plan.wildcard = true;
                 self.deny_wildcard_source(&name, encloser);
             }
             let rrset = if qtype == rtype::ANY {
