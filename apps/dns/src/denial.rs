@@ -110,7 +110,11 @@ pub(crate) fn hash(zones: &Zones, zone: &Zone, name: &[u8]) -> Option<Hash> {
     else {
         return None;
     };
-    let salt = zones.blob().get(salt.clone())?;
+    nsec3_hash(name, zones.blob().get(salt.clone())?, *iterations)
+}
+
+/// RFC 5155 §5: H(name in canonical form | salt), then `iterations` times H(digest | salt).
+fn nsec3_hash(name: &[u8], salt: &[u8], iterations: u16) -> Option<Hash> {
     let mut lower = [0u8; name::MAX_LEN];
     let canonical = lower.get_mut(..name.len())?;
     for (to, from) in canonical.iter_mut().zip(name) {
@@ -118,7 +122,7 @@ pub(crate) fn hash(zones: &Zones, zone: &Zone, name: &[u8]) -> Option<Hash> {
     }
     // Label lengths are below 64, so lower-casing never changes them.
     let mut digest = sha1(&[canonical, salt]);
-    for _ in 0..*iterations {
+    for _ in 0..iterations {
         digest = sha1(&[&digest, salt]);
     }
     Some(digest)
@@ -231,6 +235,35 @@ mod tests {
 
     fn hex(bytes: &[u8]) -> alloc::string::String {
         bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
+    }
+
+    /// RFC 5155 Appendix A: the example zone's salt AABBCCDD and 12 iterations.
+    #[test]
+    fn nsec3_hashes_match_rfc5155_appendix_a() {
+        let salt = [0xaa, 0xbb, 0xcc, 0xdd];
+        for (name, base32hex) in [
+            (&b"\x07example\x00"[..], "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"),
+            (b"\x01a\x07EXAMPLE\x00", "35mthgpgcu1qg68fab165klnsnk3dpvl"),
+            (b"\x02ai\x07example\x00", "gjeqe526plbf1g8mklp59enfd789njgi"),
+            (b"\x01*\x01w\x07example\x00", "r53bq7cc2uvmubfu5ocmm6pers9tk9en"),
+        ] {
+            let hash = nsec3_hash(name, &salt, 12).unwrap();
+            assert_eq!(base32hex_lower(&hash), base32hex, "{name:?}");
+        }
+    }
+
+    fn base32hex_lower(bytes: &[u8]) -> alloc::string::String {
+        const DIGITS: &[u8; 32] = b"0123456789abcdefghijklmnopqrstuv";
+        let (mut acc, mut bits, mut out) = (0u32, 0, alloc::string::String::new());
+        for &b in bytes {
+            acc = (acc << 8) | u32::from(b);
+            bits += 8;
+            while bits >= 5 {
+                bits -= 5;
+                out.push(char::from(DIGITS[((acc >> bits) & 31) as usize]));
+            }
+        }
+        out
     }
 
     #[test]
