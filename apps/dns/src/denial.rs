@@ -245,7 +245,10 @@ mod tests {
             (&b"\x07example\x00"[..], "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"),
             (b"\x01a\x07EXAMPLE\x00", "35mthgpgcu1qg68fab165klnsnk3dpvl"),
             (b"\x02ai\x07example\x00", "gjeqe526plbf1g8mklp59enfd789njgi"),
-            (b"\x01*\x01w\x07example\x00", "r53bq7cc2uvmubfu5ocmm6pers9tk9en"),
+            (
+                b"\x01*\x01w\x07example\x00",
+                "r53bq7cc2uvmubfu5ocmm6pers9tk9en",
+            ),
         ] {
             let hash = nsec3_hash(name, &salt, 12).unwrap();
             assert_eq!(base32hex_lower(&hash), base32hex, "{name:?}");

@@ -292,6 +292,8 @@ pub fn answer_from(
 /// The rate limiter's class of an answer, and the name its bucket is keyed by (Knot's
 /// choices, `rrl.rs`): the zone's apex for NXDOMAIN, errors and wildcard answers (the root
 /// outside every zone), the delegation for referrals, the question's name otherwise.
+// Out of line: 0.3 KB smaller than inlined into `answer_from`.
+#[inline(never)]
 fn classify<'a>(
     zones: &'a Zones,
     zone: Option<&'a Zone>,
@@ -351,6 +353,9 @@ fn slip(out: &mut Vec<u8>) {
 /// Decides the answer to a well-formed query, and the zone it came from. The checks come in
 /// Knot's order: EDNS version, opcode, question count, class, type, zone. A query without a
 /// question but with a cookie asks for a server cookie: NOERROR (RFC 7873 §5.4).
+// Out of line: inlined into `answer_from` it made the image 0.3 KB larger (LLVM duplicates
+// parts of it around the cookie and rate limiting paths).
+#[inline(never)]
 fn plan<'z>(zones: &'z Zones, query: &query::Query, cookie: bool) -> (Plan, Option<&'z Zone>) {
     let refuse = |rcode| (Plan::empty(rcode, false), None);
     if query.edns.is_some_and(|Edns { version, .. }| version > 0) {

@@ -225,6 +225,9 @@ pub(crate) struct Written {
 }
 
 /// Writes the response for `plan` into `out`, within `limit` octets.
+// Out of line: inlined into `answer_from` it made the image 0.3 KB larger (LLVM duplicates
+// parts of it around the cookie and rate limiting paths).
+#[inline(never)]
 pub(crate) fn write(
     out: &mut Vec<u8>,
     zones: &Zones,

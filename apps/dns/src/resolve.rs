@@ -280,6 +280,8 @@ impl Resolver<'_> {
     }
 
     /// The answer and authority sections, following CNAMEs and DNAMEs.
+    // Out of line: 0.2 KB smaller than inlined into `resolve`.
+    #[inline(never)]
     fn answer(&mut self, qtype: u16) {
         let zones = self.zones;
         let mut current = NameRef::Query;
