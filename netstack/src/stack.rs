@@ -329,8 +329,8 @@ impl Stack {
     /// Waits until the interface has an address other hosts can reach beyond the link (at
     /// once with a static configuration; with DHCP or SLAAC, when the first lease or
     /// advertisement arrives) and returns its addresses.
-    pub async fn wait_configured(&self) -> Addresses {
-        core::future::poll_fn(|cx| {
+    pub fn wait_configured(&self) -> impl Future<Output = Addresses> {
+        core::future::poll_fn(move |cx| {
             let addresses = Addresses(self.inner.borrow().iface.ip_addrs().to_vec());
             if addresses.reachable().next().is_some() {
                 return Poll::Ready(addresses);
@@ -341,7 +341,6 @@ impl Stack {
             }
             Poll::Pending
         })
-        .await
     }
 
     /// The time of the stack's last poll, since boot.
