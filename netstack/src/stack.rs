@@ -505,14 +505,15 @@ impl Inner {
             Some(dhcpv4::Event::Configured(lease)) => {
                 match lease.router {
                     Some(router) => log::info!(
-                        "DHCP: address {}, gateway {router}, from server {}",
-                        lease.address,
-                        lease.server.address
+                        "DHCP: address {}, gateway {}, from server {}",
+                        Show(lease.address),
+                        Show(router),
+                        Show(lease.server.address)
                     ),
                     None => log::info!(
                         "DHCP: address {}, no gateway, from server {}",
-                        lease.address,
-                        lease.server.address
+                        Show(lease.address),
+                        Show(lease.server.address)
                     ),
                 }
                 set_address(&mut self.iface, Some(lease.address), lease.router);
