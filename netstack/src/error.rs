@@ -219,7 +219,7 @@ impl fmt::Display for Error {
                 f,
                 "the device's MAC address {} is not a unicast address: configure the NIC with a \
                  unicast MAC (first byte even, e.g. 02:xx:xx:xx:xx:xx)",
-                smoltcp::wire::EthernetAddress(*mac)
+                xenolith_device::MacAddress(*mac)
             ),
             Error::PortZero => write!(
                 f,

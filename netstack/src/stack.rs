@@ -199,7 +199,7 @@ impl Stack {
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
         let port_state = (machine.random_u64() as u32) | 1;
-        log::info!("interface {mac}, {config}");
+        log::info!("interface {}, {config}", xenolith_device::MacAddress(mac.0));
         Ok(Stack {
             inner: Rc::new(RefCell::new(Inner {
                 iface,

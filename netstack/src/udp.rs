@@ -104,7 +104,11 @@ impl UdpSocket {
     /// than the MTU allows (1472 bytes over IPv4 on a 1500-byte MTU, 1452 over IPv6) or than
     /// the send buffer holds is
     /// refused with [`Error::DatagramTooLarge`].
-    pub fn send_to(&self, datagram: &[u8], to: IpEndpoint) -> impl Future<Output = Result<(), Error>> {
+    pub fn send_to(
+        &self,
+        datagram: &[u8],
+        to: IpEndpoint,
+    ) -> impl Future<Output = Result<(), Error>> {
         poll_fn(move |cx| {
             self.stack.with(|inner| {
                 if !inner.reachable(&to.addr) {
