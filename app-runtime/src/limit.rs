@@ -14,9 +14,12 @@
 use alloc::rc::Rc;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
-use core::task::Waker;
+use core::future::{Future, poll_fn};
+use core::pin::Pin;
+use core::task::{Poll, Waker};
 use core::time::Duration;
 use xenolith_netstack::Stack;
+use xenolith_netstack::stack::Sleep;
 
 /// How often an accept loop at the cap looks again.
 pub const RECHECK: Duration = Duration::from_millis(10);
@@ -77,13 +80,23 @@ impl Connections {
     }
 
     /// A place for a connection, once fewer than `max` are open.
-    pub async fn admit(&self, stack: &Stack) -> Permit {
-        loop {
-            if let Some(permit) = self.try_admit() {
-                return permit;
+    pub fn admit(&self, stack: &Stack) -> impl Future<Output = Permit> {
+        // A `poll_fn`, not an `async fn`: no state machine around the sleep (docs/image-size.md).
+        let mut sleep: Option<Sleep> = None;
+        poll_fn(move |cx| {
+            loop {
+                if let Some(pending) = sleep.as_mut() {
+                    if Pin::new(pending).poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    sleep = None;
+                }
+                if let Some(permit) = self.try_admit() {
+                    return Poll::Ready(permit);
+                }
+                sleep = Some(stack.sleep(RECHECK));
             }
-            stack.sleep(RECHECK).await;
-        }
+        })
     }
 
     /// A place for a connection: at the cap, the connection that has waited longest for its

@@ -304,15 +304,15 @@ impl fmt::Display for Ipv4Config {
                 address,
                 gateway: Some(gateway),
             } => {
-                address.fmt(f)?;
+                Show(*address).fmt(f)?;
                 f.write_str(" via ")?;
-                gateway.fmt(f)
+                Show(*gateway).fmt(f)
             }
             Ipv4Config::Static {
                 address,
                 gateway: None,
             } => {
-                address.fmt(f)?;
+                Show(*address).fmt(f)?;
                 f.write_str(" (no gateway)")
             }
             Ipv4Config::Dhcp => write!(f, "dhcp"),

@@ -123,9 +123,10 @@ impl fmt::Display for Error {
             ),
             Error::UnusableAddress(cidr) => write!(
                 f,
-                "ip={cidr} is not a host address (it is unspecified, loopback, multicast, broadcast, \
+                "ip={} is not a host address (it is unspecified, loopback, multicast, broadcast, \
                  or the network or broadcast address of its subnet): choose a host inside {}",
-                cidr.network()
+                Show(*cidr),
+                Show(cidr.network())
             ),
             Error::InvalidGateway(value) => write!(
                 f,
@@ -133,8 +134,10 @@ impl fmt::Display for Error {
             ),
             Error::GatewayOutsideSubnet { gateway, address } => write!(
                 f,
-                "gw={gateway} cannot be the gateway for ip={address}: it must be another host on {}",
-                address.network()
+                "gw={} cannot be the gateway for ip={}: it must be another host on {}",
+                Show(*gateway),
+                Show(*address),
+                Show(address.network())
             ),
             Error::GatewayWithDhcp => write!(
                 f,
@@ -216,7 +219,7 @@ impl fmt::Display for Error {
                 f,
                 "the device's MAC address {} is not a unicast address: configure the NIC with a \
                  unicast MAC (first byte even, e.g. 02:xx:xx:xx:xx:xx)",
-                smoltcp::wire::EthernetAddress(*mac)
+                xenolith_device::MacAddress(*mac)
             ),
             Error::PortZero => write!(
                 f,

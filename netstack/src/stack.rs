@@ -199,7 +199,7 @@ impl Stack {
         }
         // Ephemeral ports start at a random place in 49152..=65535 (RFC 6335).
         let port_state = (machine.random_u64() as u32) | 1;
-        log::info!("interface {mac}, {config}");
+        log::info!("interface {}, {config}", xenolith_device::MacAddress(mac.0));
         Ok(Stack {
             inner: Rc::new(RefCell::new(Inner {
                 iface,
@@ -329,8 +329,8 @@ impl Stack {
     /// Waits until the interface has an address other hosts can reach beyond the link (at
     /// once with a static configuration; with DHCP or SLAAC, when the first lease or
     /// advertisement arrives) and returns its addresses.
-    pub async fn wait_configured(&self) -> Addresses {
-        core::future::poll_fn(|cx| {
+    pub fn wait_configured(&self) -> impl Future<Output = Addresses> {
+        core::future::poll_fn(move |cx| {
             let addresses = Addresses(self.inner.borrow().iface.ip_addrs().to_vec());
             if addresses.reachable().next().is_some() {
                 return Poll::Ready(addresses);
@@ -341,7 +341,6 @@ impl Stack {
             }
             Poll::Pending
         })
-        .await
     }
 
     /// The time of the stack's last poll, since boot.
@@ -506,14 +505,15 @@ impl Inner {
             Some(dhcpv4::Event::Configured(lease)) => {
                 match lease.router {
                     Some(router) => log::info!(
-                        "DHCP: address {}, gateway {router}, from server {}",
-                        lease.address,
-                        lease.server.address
+                        "DHCP: address {}, gateway {}, from server {}",
+                        Show(lease.address),
+                        Show(router),
+                        Show(lease.server.address)
                     ),
                     None => log::info!(
                         "DHCP: address {}, no gateway, from server {}",
-                        lease.address,
-                        lease.server.address
+                        Show(lease.address),
+                        Show(lease.server.address)
                     ),
                 }
                 set_address(&mut self.iface, Some(lease.address), lease.router);

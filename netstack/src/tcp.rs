@@ -17,8 +17,8 @@
 
 use alloc::vec;
 use core::fmt;
-use core::future::poll_fn;
-use core::task::Poll;
+use core::future::{Future, poll_fn};
+use core::task::{Context, Poll};
 use core::time::Duration;
 
 use alloc::vec::Vec;
@@ -91,8 +91,8 @@ impl TcpListener {
     }
 
     /// Waits for an established connection; re-arms a listening socket in its place.
-    pub async fn accept(&self) -> TcpStream {
-        poll_fn(|cx| {
+    pub fn accept(&self) -> impl Future<Output = TcpStream> {
+        poll_fn(move |cx| {
             let mut backlog = self.backlog.borrow_mut();
             self.stack.with(|inner| {
                 for slot in backlog.iter_mut() {
@@ -119,7 +119,6 @@ impl TcpListener {
                 Poll::Pending
             })
         })
-        .await
     }
 }
 
@@ -218,23 +217,23 @@ impl TcpStream {
 
     /// Reads into `buffer`: the number of bytes read, 0 at the end of the stream (the peer
     /// closed its side), or [`Error::ConnectionReset`].
-    pub async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, Error> {
-        self.read_shared(buffer).await
+    pub fn read(&mut self, buffer: &mut [u8]) -> impl Future<Output = Result<usize, Error>> {
+        self.read_shared(buffer)
     }
 
     /// Writes some of `data` into the send buffer, waiting for room; returns how much.
-    pub async fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
-        self.write_shared(data).await
+    pub fn write(&mut self, data: &[u8]) -> impl Future<Output = Result<usize, Error>> {
+        self.write_shared(data)
     }
 
     /// Writes all of `data`, waiting for room as needed.
-    pub async fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.write_all_shared(data).await
+    pub fn write_all(&mut self, data: &[u8]) -> impl Future<Output = Result<(), Error>> {
+        self.write_all_shared(data)
     }
 
     /// Waits until everything written has been acknowledged by the peer.
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        self.flush_shared().await
+    pub fn flush(&mut self) -> impl Future<Output = Result<(), Error>> {
+        self.flush_shared()
     }
 
     /// The reading and the writing half, to read and write concurrently in one task.
@@ -242,66 +241,76 @@ impl TcpStream {
         (ReadHalf { stream: self }, WriteHalf { stream: self })
     }
 
-    async fn read_shared(&self, buffer: &mut [u8]) -> Result<usize, Error> {
+    /// Reads into `buffer` (see [`read`](TcpStream::read)). The futures are `poll_fn`s returned
+    /// directly, not `async fn`s: no state machine around them (docs/image-size.md).
+    fn read_shared(&self, buffer: &mut [u8]) -> impl Future<Output = Result<usize, Error>> {
+        poll_fn(move |cx| self.poll_read(cx, buffer))
+    }
+
+    fn poll_read(&self, cx: &mut Context<'_>, buffer: &mut [u8]) -> Poll<Result<usize, Error>> {
         if buffer.is_empty() {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
         }
-        poll_fn(|cx| {
-            self.with_socket(|socket, _| match socket.recv_slice(buffer) {
-                Ok(0) => {
+        self.with_socket(|socket, _| match socket.recv_slice(buffer) {
+            Ok(0) => {
+                socket.register_recv_waker(cx.waker());
+                Poll::Pending
+            }
+            Ok(len) => Poll::Ready(Ok(len)),
+            Err(tcp::RecvError::Finished) => Poll::Ready(Ok(0)),
+            Err(tcp::RecvError::InvalidState) => match socket.state() {
+                State::SynSent | State::SynReceived => {
                     socket.register_recv_waker(cx.waker());
                     Poll::Pending
                 }
-                Ok(len) => Poll::Ready(Ok(len)),
-                Err(tcp::RecvError::Finished) => Poll::Ready(Ok(0)),
-                Err(tcp::RecvError::InvalidState) => match socket.state() {
-                    State::SynSent | State::SynReceived => {
-                        socket.register_recv_waker(cx.waker());
-                        Poll::Pending
-                    }
-                    _ => Poll::Ready(Err(Error::ConnectionReset)),
-                },
-            })
+                _ => Poll::Ready(Err(Error::ConnectionReset)),
+            },
         })
-        .await
     }
 
-    async fn write_shared(&self, data: &[u8]) -> Result<usize, Error> {
+    fn write_shared(&self, data: &[u8]) -> impl Future<Output = Result<usize, Error>> {
+        poll_fn(move |cx| self.poll_write(cx, data))
+    }
+
+    fn poll_write(&self, cx: &mut Context<'_>, data: &[u8]) -> Poll<Result<usize, Error>> {
         if data.is_empty() {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
         }
-        poll_fn(|cx| {
-            self.with_socket(|socket, _| match socket.send_slice(data) {
-                Ok(0) => {
+        self.with_socket(|socket, _| match socket.send_slice(data) {
+            Ok(0) => {
+                socket.register_send_waker(cx.waker());
+                Poll::Pending
+            }
+            Ok(len) => Poll::Ready(Ok(len)),
+            Err(tcp::SendError::InvalidState) => match socket.state() {
+                State::SynSent | State::SynReceived => {
                     socket.register_send_waker(cx.waker());
                     Poll::Pending
                 }
-                Ok(len) => Poll::Ready(Ok(len)),
-                Err(tcp::SendError::InvalidState) => match socket.state() {
-                    State::SynSent | State::SynReceived => {
-                        socket.register_send_waker(cx.waker());
-                        Poll::Pending
-                    }
-                    State::Closed if !self.closed_locally.get() => {
-                        Poll::Ready(Err(Error::ConnectionReset))
-                    }
-                    _ => Poll::Ready(Err(Error::NotWritable)),
-                },
-            })
+                State::Closed if !self.closed_locally.get() => {
+                    Poll::Ready(Err(Error::ConnectionReset))
+                }
+                _ => Poll::Ready(Err(Error::NotWritable)),
+            },
         })
-        .await
     }
 
-    async fn write_all_shared(&self, mut data: &[u8]) -> Result<(), Error> {
-        while !data.is_empty() {
-            let written = self.write_shared(data).await?;
-            data = data.get(written..).unwrap_or_default();
-        }
-        Ok(())
+    fn write_all_shared(&self, mut data: &[u8]) -> impl Future<Output = Result<(), Error>> {
+        poll_fn(move |cx| {
+            while !data.is_empty() {
+                let written = match self.poll_write(cx, data) {
+                    Poll::Ready(Ok(written)) => written,
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                    Poll::Pending => return Poll::Pending,
+                };
+                data = data.get(written..).unwrap_or_default();
+            }
+            Poll::Ready(Ok(()))
+        })
     }
 
-    async fn flush_shared(&self) -> Result<(), Error> {
-        poll_fn(|cx| {
+    fn flush_shared(&self) -> impl Future<Output = Result<(), Error>> {
+        poll_fn(move |cx| {
             self.with_socket(|socket, _| {
                 if socket.send_queue() == 0 {
                     Poll::Ready(Ok(()))
@@ -313,7 +322,6 @@ impl TcpStream {
                 }
             })
         })
-        .await
     }
 
     /// Closes the sending side: a FIN follows the data already written. Reading goes on
@@ -364,25 +372,25 @@ impl TcpStream {
 
 impl ReadHalf<'_> {
     /// As [`TcpStream::read`].
-    pub async fn read(&mut self, buffer: &mut [u8]) -> Result<usize, Error> {
-        self.stream.read_shared(buffer).await
+    pub fn read(&mut self, buffer: &mut [u8]) -> impl Future<Output = Result<usize, Error>> {
+        self.stream.read_shared(buffer)
     }
 }
 
 impl WriteHalf<'_> {
     /// As [`TcpStream::write`].
-    pub async fn write(&mut self, data: &[u8]) -> Result<usize, Error> {
-        self.stream.write_shared(data).await
+    pub fn write(&mut self, data: &[u8]) -> impl Future<Output = Result<usize, Error>> {
+        self.stream.write_shared(data)
     }
 
     /// As [`TcpStream::write_all`].
-    pub async fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.stream.write_all_shared(data).await
+    pub fn write_all(&mut self, data: &[u8]) -> impl Future<Output = Result<(), Error>> {
+        self.stream.write_all_shared(data)
     }
 
     /// As [`TcpStream::flush`].
-    pub async fn flush(&mut self) -> Result<(), Error> {
-        self.stream.flush_shared().await
+    pub fn flush(&mut self) -> impl Future<Output = Result<(), Error>> {
+        self.stream.flush_shared()
     }
 
     /// As [`TcpStream::close`]: the peer sees the end of the stream; reading goes on.

@@ -10,7 +10,7 @@
 
 use alloc::vec;
 use core::fmt;
-use core::future::poll_fn;
+use core::future::{Future, poll_fn};
 use core::task::Poll;
 
 use smoltcp::iface::SocketHandle;
@@ -70,8 +70,11 @@ impl UdpSocket {
     ///
     /// A datagram longer than `buffer` is dropped and reported as
     /// [`Error::DatagramTruncated`].
-    pub async fn recv_from(&self, buffer: &mut [u8]) -> Result<(usize, IpEndpoint), Error> {
-        poll_fn(|cx| {
+    pub fn recv_from(
+        &self,
+        buffer: &mut [u8],
+    ) -> impl Future<Output = Result<(usize, IpEndpoint), Error>> {
+        poll_fn(move |cx| {
             self.stack.with(|inner| {
                 let socket = inner.sockets.get_mut::<udp::Socket<'_>>(self.handle);
                 match socket.recv() {
@@ -95,15 +98,18 @@ impl UdpSocket {
                 }
             })
         })
-        .await
     }
 
     /// Queues `datagram` for `to`, waiting while the send buffer is full. A datagram larger
     /// than the MTU allows (1472 bytes over IPv4 on a 1500-byte MTU, 1452 over IPv6) or than
     /// the send buffer holds is
     /// refused with [`Error::DatagramTooLarge`].
-    pub async fn send_to(&self, datagram: &[u8], to: IpEndpoint) -> Result<(), Error> {
-        poll_fn(|cx| {
+    pub fn send_to(
+        &self,
+        datagram: &[u8],
+        to: IpEndpoint,
+    ) -> impl Future<Output = Result<(), Error>> {
+        poll_fn(move |cx| {
             self.stack.with(|inner| {
                 if !inner.reachable(&to.addr) {
                     return Poll::Ready(Err(Error::Unreachable(to)));
@@ -136,7 +142,6 @@ impl UdpSocket {
                 }
             })
         })
-        .await
     }
 }
 

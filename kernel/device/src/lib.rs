@@ -6,6 +6,8 @@
 //! - [`Machine`]: what the executor needs from the machine it runs on — a clock, a way to sleep
 //!   until something happens, randomness. `kernel/rt` implements it once for whichever machine
 //!   it found at boot (Xen or PC); hosted mode implements it over Linux.
+//! - [`MacAddress`]: a MAC address as text, one formatter for the drivers, the runtime and the
+//!   stack.
 //!
 //! Frames are copied in and out (no zero-copy): a driver owns its rings and buffers, the stack
 //! owns its packets, and nothing else is shared. Everything a device hands over is untrusted:
@@ -26,6 +28,7 @@
 
 extern crate alloc;
 
+use core::fmt;
 use core::time::Duration;
 
 /// Not for use: see "Code size" above. Compiles the allocation code of `Vec` (growing,
@@ -35,6 +38,17 @@ pub fn __share_vec_code(vec: &mut alloc::vec::Vec<u8>, additional: usize) {
     vec.reserve(additional);
     vec.shrink_to_fit();
     drop(alloc::vec::Vec::<u8>::with_capacity(additional));
+}
+
+/// A MAC address written as `52:54:00:12:34:56` (two lowercase hex digits per octet, colons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MacAddress(pub [u8; 6]);
+
+impl fmt::Display for MacAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [a, b, c, d, e, g] = self.0;
+        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
+    }
 }
 
 /// Counters a driver keeps (reported on the console and by benchmarks).

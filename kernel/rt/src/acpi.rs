@@ -74,7 +74,7 @@ pub enum AcpiError {
     /// No RSDP was found (no hint, nothing in the EBDA or the BIOS area).
     NoRsdp,
     /// A table's checksum or length is wrong.
-    BadTable(&'static str),
+    BadTable(Table),
     /// The RSDT/XSDT lists no FADT.
     NoFadt,
     /// The FADT names no usable control register.
@@ -83,11 +83,33 @@ pub enum AcpiError {
     Unreadable(BootError),
 }
 
+/// The tables read (named in [`AcpiError::BadTable`]; a one-byte name keeps `AcpiError` as
+/// small as [`BootError`], less code at every `?` than a `&str`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// The RSDT or the XSDT.
+    Root,
+    /// The FADT.
+    Fadt,
+    /// The DSDT.
+    Dsdt,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Root => "RSDT/XSDT",
+            Table::Fadt => "FADT",
+            Table::Dsdt => "DSDT",
+        }
+    }
+}
+
 impl core::fmt::Display for AcpiError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             AcpiError::NoRsdp => write!(f, "no ACPI RSDP found"),
-            AcpiError::BadTable(t) => write!(f, "ACPI table {t} is malformed"),
+            AcpiError::BadTable(t) => write!(f, "ACPI table {} is malformed", t.name()),
             AcpiError::NoFadt => write!(f, "no ACPI FADT"),
             AcpiError::NoControlRegister => {
                 write!(f, "the ACPI FADT has no PM1 or sleep control register")
@@ -148,7 +170,7 @@ fn checksum_ok<M: PhysicalMemory>(
 fn table<M: PhysicalMemory>(
     memory: &M,
     address: u64,
-    name: &'static str,
+    name: Table,
 ) -> Result<([u8; 4], u32), AcpiError> {
     let header: [u8; 36] = read(memory, address)?;
     let length = u32_at(&header, 4);
@@ -214,7 +236,7 @@ pub fn find<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> Result<Acp
     } else {
         (u64::from(u32_at(&rsdp, 16)), 4)
     };
-    let (_, root_length) = table(memory, root, "RSDT/XSDT")?;
+    let (_, root_length) = table(memory, root, Table::Root)?;
     let mut fadt = None;
     for i in 0..u64::from(root_length - 36) / entry_size {
         let entry: [u8; 8] = read(memory, root + 36 + i * entry_size)?;
@@ -230,7 +252,7 @@ pub fn find<M: PhysicalMemory>(memory: &M, rsdp_hint: Option<u64>) -> Result<Acp
         }
     }
     let fadt = fadt.ok_or(AcpiError::NoFadt)?;
-    let (_, fadt_length) = table(memory, fadt, "FADT")?;
+    let (_, fadt_length) = table(memory, fadt, Table::Fadt)?;
     let mut f = [0u8; 276];
     let n = (fadt_length as usize).min(f.len());
     memory.read(fadt, f.get_mut(..n).unwrap_or_default())?;
@@ -315,9 +337,9 @@ fn power_button(f: &[u8], n: usize, pm1a_control: u16) -> Option<PowerButton> {
 
 /// Scans the DSDT's AML for `Name(_S5_, Package(){ SLP_TYPa, ... })` and returns `SLP_TYPa`.
 fn s5_sleep_type<M: PhysicalMemory>(memory: &M, dsdt: u64) -> Result<Option<u8>, AcpiError> {
-    let (signature, length) = table(memory, dsdt, "DSDT")?;
+    let (signature, length) = table(memory, dsdt, Table::Dsdt)?;
     if &signature != b"DSDT" {
-        return Err(AcpiError::BadTable("DSDT"));
+        return Err(AcpiError::BadTable(Table::Dsdt));
     }
     // Slide a window over the AML; each window overlaps the next by 16 bytes.
     let mut window = [0u8; 512];
@@ -540,11 +562,11 @@ mod tests {
     fn corrupt_tables_are_errors() {
         let mut m = machine(false, &[]);
         m.0[0x7fe_1000 + 20] ^= 0xff; // FADT checksum
-        assert_eq!(find(&m, None), Err(AcpiError::BadTable("FADT")));
+        assert_eq!(find(&m, None), Err(AcpiError::BadTable(Table::Fadt)));
         let mut m = machine(false, &[]);
         m.0[0x7fe_0004] = 0xff; // RSDT length absurd
         m.0[0x7fe_0007] = 0xff;
-        assert_eq!(find(&m, None), Err(AcpiError::BadTable("RSDT/XSDT")));
+        assert_eq!(find(&m, None), Err(AcpiError::BadTable(Table::Root)));
         assert_eq!(
             find(&Flat(std::vec![0u8; 0x10_0000]), None),
             Err(AcpiError::NoRsdp)

@@ -67,9 +67,12 @@ impl fmt::Display for Kind {
             Kind::Other { signature } => {
                 match signature {
                     Some(s) => {
-                        let text = core::str::from_utf8(s)
-                            .unwrap_or("?")
-                            .trim_end_matches('\0');
+                        // Trailing NULs trimmed on bytes (no `char` pattern search).
+                        let end = s.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+                        let text = s
+                            .get(..end)
+                            .and_then(|s| core::str::from_utf8(s).ok())
+                            .unwrap_or("?");
                         write!(f, "not Xen (hypervisor \"{text}\")")?;
                     }
                     None => f.write_str("not Xen (no hypervisor signature)")?,

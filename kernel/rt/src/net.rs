@@ -22,17 +22,5 @@ impl fmt::Display for Error {
     }
 }
 
-/// A MAC address as `52:54:00:12:34:56`.
-#[derive(Clone, Copy, Debug)]
-pub struct Mac(pub [u8; 6]);
-
-impl fmt::Display for Mac {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let m = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            m[0], m[1], m[2], m[3], m[4], m[5]
-        )
-    }
-}
+/// A MAC address as `52:54:00:12:34:56` (the drivers' and the stack's one formatter).
+pub use xenolith_device::MacAddress as Mac;

@@ -28,7 +28,7 @@ impl PhysicalMemory for IdentityMemory {
             .is_none_or(|end| end > boot::BOOT_MAPPED_LIMIT)
         {
             return Err(BootError::OutOfReach {
-                what: "firmware data",
+                what: boot::LoaderData::FirmwareData,
                 address,
             });
         }

@@ -68,6 +68,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 use spin::Mutex;
+use xenolith_device::MacAddress as Mac;
 use xenolith_device::{DeviceStats, NetDevice};
 
 /// Bytes in a page.
@@ -344,16 +345,6 @@ fn parse_mac(value: &str) -> Option<[u8; 6]> {
     }
     let unicast = mac[0] & 1 == 0 && mac != [0; 6];
     (parts.next().is_none() && unicast).then_some(mac)
-}
-
-/// A MAC address as `00:16:3e:01:02:03`.
-struct Mac([u8; 6]);
-
-impl fmt::Display for Mac {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [a, b, c, d, e, g] = self.0;
-        write!(f, "{a:02x}:{b:02x}:{c:02x}:{d:02x}:{e:02x}:{g:02x}")
-    }
 }
 
 /// A connected (or, after the backend went away, disconnected) Xen network interface.
