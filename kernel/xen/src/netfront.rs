@@ -63,6 +63,7 @@ use crate::shared::SharedMemory;
 use crate::types::{DomId, EventChannelPort, Gfn, GrantRef};
 use crate::xenbus::{self, XenbusDevice, XenbusState};
 use crate::xenstore::{WatchEvent, XenStore};
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -103,9 +104,15 @@ impl SharedPages {
     }
 }
 
+/// Why [`Netfront::connect`] or [`Netfront::poll_backend_state`] failed ([`ErrorKind`], boxed
+/// so that it fits in a register: it is returned through every `?` of the Xen path, and
+/// allocated only when something failed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error(Box<ErrorKind>);
+
 /// Why [`Netfront::connect`] or [`Netfront::poll_backend_state`] failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Error {
+pub enum ErrorKind {
     /// A xenstore request or the xenbus handshake failed (names the path).
     Xenbus(xenbus::Error),
     /// The frontend's `mac` node does not hold a unicast MAC address.
@@ -145,41 +152,62 @@ pub enum Error {
     Ring(RingError),
 }
 
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+}
+
+impl From<ErrorKind> for Error {
+    #[cold]
+    #[inline(never)]
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
 impl From<xenbus::Error> for Error {
     fn from(error: xenbus::Error) -> Self {
-        Error::Xenbus(error)
+        ErrorKind::Xenbus(error).into()
     }
 }
 
 impl From<crate::xenstore::Error> for Error {
     fn from(error: crate::xenstore::Error) -> Self {
-        Error::Xenbus(xenbus::Error::Xenstore(error))
+        ErrorKind::Xenbus(error.into()).into()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "netfront: ")?;
         match self {
-            Error::Xenbus(error) => write!(f, "{error}"),
-            Error::InvalidMac { path, value } => write!(
+            ErrorKind::Xenbus(error) => write!(f, "{error}"),
+            ErrorKind::InvalidMac { path, value } => write!(
                 f,
                 "{path} = {} is not a unicast MAC address like 00:16:3e:00:00:01: \
                  fix the vif's mac= setting",
                 crate::types::Quoted(value)
             ),
-            Error::MissingBackendFeature { path } => write!(
+            ErrorKind::MissingBackendFeature { path } => write!(
                 f,
                 "{path} is not 1: the backend cannot copy received packets into our pages, \
                  which is the only receive mode netfront supports"
             ),
-            Error::Allocation { what, pages } => write!(
+            ErrorKind::Allocation { what, pages } => write!(
                 f,
                 "no memory for {what} ({pages} pages): give the guest more memory"
             ),
-            Error::Grant { what, error } => write!(f, "granting {what} failed: {error}"),
-            Error::EventChannel { op, errno } => write!(f, "{op} failed: {errno}"),
-            Error::Ring(error) => write!(f, "{error}"),
+            ErrorKind::Grant { what, error } => write!(f, "granting {what} failed: {error}"),
+            ErrorKind::EventChannel { op, errno } => write!(f, "{op} failed: {errno}"),
+            ErrorKind::Ring(error) => write!(f, "{error}"),
         }
     }
 }
@@ -302,7 +330,7 @@ impl Granter<'_> {
             .grants
             .lock()
             .grant_access(self.backend, gfn, readonly)
-            .map_err(|error| Error::Grant { what, error })?;
+            .map_err(|error| Error::from(ErrorKind::Grant { what, error }))?;
         self.refs.push(gref);
         Ok(gref)
     }
@@ -329,7 +357,7 @@ fn allocate(
 ) -> Result<SharedPages, Error> {
     alloc(pages)
         .filter(|region| region.memory.len() == pages * PAGE)
-        .ok_or(Error::Allocation { what, pages })
+        .ok_or_else(|| ErrorKind::Allocation { what, pages }.into())
 }
 
 /// Parses `00:16:3e:01:02:03`: six two-digit hex bytes; multicast and all-zero refused.
@@ -413,10 +441,11 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
         let mac_path = device.frontend_node("mac");
         let value = store.read(&mac_path)?;
         let Some(mac) = parse_mac(&value) else {
-            return Err(Error::InvalidMac {
+            return Err(ErrorKind::InvalidMac {
                 path: mac_path,
                 value: crate::types::truncated(&value, 64),
-            });
+            }
+            .into());
         };
         let deadline = hypervisor.now_ns().saturating_add(CONNECT_TIMEOUT_NS);
 
@@ -478,9 +507,9 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
         let path = device.backend_node("feature-rx-copy");
         match store.read_u64(&path) {
             Ok(1) => Ok(()),
-            Ok(_) => Err(Error::MissingBackendFeature { path }),
+            Ok(_) => Err(ErrorKind::MissingBackendFeature { path }.into()),
             Err(error) if error.errno() == Some(Errno::ENOENT) => {
-                Err(Error::MissingBackendFeature { path })
+                Err(ErrorKind::MissingBackendFeature { path }.into())
             }
             Err(error) => Err(error.into()),
         }
@@ -518,8 +547,10 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
     ) -> Result<Self, Error> {
         let tx_ring_pages = allocate(alloc, 1, "the TX ring")?;
         let rx_ring_pages = allocate(alloc, 1, "the RX ring")?;
-        let tx = NetTxFrontRing::init(tx_ring_pages.memory).map_err(Error::Ring)?;
-        let mut rx = NetRxFrontRing::init(rx_ring_pages.memory).map_err(Error::Ring)?;
+        let tx = NetTxFrontRing::init(tx_ring_pages.memory)
+            .map_err(|error| Error::from(ErrorKind::Ring(error)))?;
+        let mut rx = NetRxFrontRing::init(rx_ring_pages.memory)
+            .map_err(|error| Error::from(ErrorKind::Ring(error)))?;
         let tx_ring_ref = granter.grant(tx_ring_pages.gfn, false, "the TX ring")?;
         let rx_ring_ref = granter.grant(rx_ring_pages.gfn, false, "the RX ring")?;
 
@@ -551,16 +582,19 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
 
         let port = hypervisor
             .event_channel_alloc_unbound(device.backend_id)
-            .map_err(|errno| Error::EventChannel {
-                op: "EVTCHNOP_alloc_unbound",
-                errno,
+            .map_err(|errno| {
+                Error::from(ErrorKind::EventChannel {
+                    op: "EVTCHNOP_alloc_unbound",
+                    errno,
+                })
             })?;
         if let Err(errno) = hypervisor.event_channel_unmask(port) {
             let _ = hypervisor.event_channel_close(port);
-            return Err(Error::EventChannel {
+            return Err(ErrorKind::EventChannel {
                 op: "EVTCHNOP_unmask",
                 errno,
-            });
+            }
+            .into());
         }
 
         // Post every RX buffer, buffer i in slot i.
@@ -726,7 +760,7 @@ impl<'a, H: Hypervisor> Netfront<'a, H> {
                 self.go_down(DownReason::BackendGone);
                 XenbusState::Closed
             }
-            Err(error @ xenbus::Error::InvalidState { .. }) => {
+            Err(error) if matches!(error.kind(), xenbus::ErrorKind::InvalidState { .. }) => {
                 self.stats.errors += 1;
                 return Err(error.into());
             }

@@ -22,6 +22,7 @@
 use crate::hypervisor::{Errno, Hypervisor};
 use crate::types::DomId;
 use crate::xenstore::{self, XenStore};
+use alloc::boxed::Box;
 use alloc::format;
 use alloc::string::String;
 use core::fmt;
@@ -223,9 +224,14 @@ impl XenbusDevice {
     }
 }
 
+/// What went wrong in a xenbus exchange ([`ErrorKind`], boxed so that it fits in a register:
+/// it is returned through every `?` of the Xen path, and allocated only when something failed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error(Box<ErrorKind>);
+
 /// What went wrong in a xenbus exchange. Each variant names the xenstore path involved.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Error {
+pub enum ErrorKind {
     /// A xenstore request failed (the error names the operation and path).
     Xenstore(xenstore::Error),
     /// A `state` node holds something that is not a xenbus state.
@@ -281,38 +287,57 @@ pub enum Error {
 }
 
 impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
     /// Whether this is xenstore saying the node does not exist (`ENOENT`).
     pub fn is_missing_node(&self) -> bool {
-        matches!(self, Error::Xenstore(e) if e.errno() == Some(Errno::ENOENT))
+        matches!(&*self.0, ErrorKind::Xenstore(e) if e.errno() == Some(Errno::ENOENT))
+    }
+}
+
+impl From<ErrorKind> for Error {
+    #[cold]
+    #[inline(never)]
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
     }
 }
 
 impl From<xenstore::Error> for Error {
     fn from(error: xenstore::Error) -> Self {
-        Error::Xenstore(error)
+        ErrorKind::Xenstore(error).into()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Xenstore(error) => write!(f, "{error}"),
-            Error::InvalidState { path, value } => {
+            ErrorKind::Xenstore(error) => write!(f, "{error}"),
+            ErrorKind::InvalidState { path, value } => {
                 write!(f, "{path} = {value}: the peer is broken")
             }
-            Error::InvalidBackendPath { path, value } => write!(
+            ErrorKind::InvalidBackendPath { path, value } => write!(
                 f,
                 "{path} = {} is not an absolute xenstore path: check the device's configuration",
                 crate::types::Quoted(value)
             ),
-            Error::InvalidBackendId { path, value } => write!(
+            ErrorKind::InvalidBackendId { path, value } => write!(
                 f,
                 "{path} = {value} is not a domain id: check the device's configuration"
             ),
-            Error::InvalidTransition { path, from, to } => {
+            ErrorKind::InvalidTransition { path, from, to } => {
                 write!(f, "{path}: a frontend cannot go from {from} to {to}")
             }
-            Error::BackendClosed {
+            ErrorKind::BackendClosed {
                 path,
                 state,
                 wanted,
@@ -321,7 +346,7 @@ impl fmt::Display for Error {
                 "the backend went to {state} (in {path}) while we waited for {wanted}: \
                  it refused the connection or is being unplugged; see the backend domain's logs"
             ),
-            Error::Timeout {
+            ErrorKind::Timeout {
                 path,
                 wanted,
                 state,
@@ -358,18 +383,20 @@ impl<H: Hypervisor> XenStore<'_, H> {
             || backend.as_bytes().windows(2).any(|pair| pair == b"//")
             || !backend.bytes().all(|b| b.is_ascii_graphic())
         {
-            return Err(Error::InvalidBackendPath {
+            return Err(ErrorKind::InvalidBackendPath {
                 path: backend_path,
                 value: crate::types::truncated(&backend, 64),
-            });
+            }
+            .into());
         }
         let id_path = format!("{frontend}/backend-id");
         let id = self.read_u64(&id_path)?;
         let Some(backend_id) = u32::try_from(id).ok().and_then(DomId::new) else {
-            return Err(Error::InvalidBackendId {
+            return Err(ErrorKind::InvalidBackendId {
                 path: id_path,
                 value: id,
-            });
+            }
+            .into());
         };
         Ok(XenbusDevice {
             frontend: frontend.into(),
@@ -382,7 +409,7 @@ impl<H: Hypervisor> XenStore<'_, H> {
     pub fn read_xenbus_state(&mut self, directory: &str) -> Result<XenbusState, Error> {
         let path = format!("{directory}/state");
         let value = self.read(&path)?;
-        XenbusState::parse(&value).map_err(|value| Error::InvalidState { path, value })
+        XenbusState::parse(&value).map_err(|value| ErrorKind::InvalidState { path, value }.into())
     }
 
     /// Publishes `state` in `directory/state`, without checking the transition.
@@ -400,11 +427,12 @@ impl<H: Hypervisor> XenStore<'_, H> {
         to: XenbusState,
     ) -> Result<(), Error> {
         if !from.frontend_may_switch_to(to) {
-            return Err(Error::InvalidTransition {
+            return Err(ErrorKind::InvalidTransition {
                 path: format!("{directory}/state"),
                 from,
                 to,
-            });
+            }
+            .into());
         }
         self.write_xenbus_state(directory, to)
     }
@@ -412,8 +440,8 @@ impl<H: Hypervisor> XenStore<'_, H> {
     /// Waits until the peer whose directory is `directory` has reached `target`
     /// ([`XenbusState::has_reached`]), and returns the state it is in.
     ///
-    /// Fails with [`Error::BackendClosed`] as soon as the peer is Closing or Closed, and with
-    /// [`Error::Timeout`] (naming the state it was stuck in) once `hypervisor.now_ns()` passes
+    /// Fails with [`ErrorKind::BackendClosed`] as soon as the peer is Closing or Closed, and with
+    /// [`ErrorKind::Timeout`] (naming the state it was stuck in) once `hypervisor.now_ns()` passes
     /// `deadline_ns`. A missing `state` node counts as not there yet; a garbage one is an
     /// error. The caller must watch `directory/state` first, or changes only show when
     /// something else wakes the guest.
@@ -434,22 +462,24 @@ impl<H: Hypervisor> XenStore<'_, H> {
             match state {
                 Some(state) if state.has_reached(target) => return Ok(state),
                 Some(state) if state.is_closing() => {
-                    return Err(Error::BackendClosed {
+                    return Err(ErrorKind::BackendClosed {
                         path: format!("{directory}/state"),
                         state,
                         wanted: target,
-                    });
+                    }
+                    .into());
                 }
                 _ => {}
             }
             let now = hypervisor.now_ns();
             if now >= deadline_ns {
-                return Err(Error::Timeout {
+                return Err(ErrorKind::Timeout {
                     path: format!("{directory}/state"),
                     wanted: target,
                     state,
                     waited_ns: now.saturating_sub(start),
-                });
+                }
+                .into());
             }
             hypervisor.wait(deadline_ns);
         }
@@ -612,7 +642,7 @@ mod tests {
                 .insert("device/vif/0/backend".into(), bad.into());
             let error = store.xenbus_device("device/vif/0").unwrap_err();
             assert!(
-                matches!(error, Error::InvalidBackendPath { .. }),
+                matches!(error.kind(), ErrorKind::InvalidBackendPath { .. }),
                 "{bad:?}: {error:?}"
             );
         }
@@ -626,13 +656,13 @@ mod tests {
             let error = store.xenbus_device("device/vif/0").unwrap_err();
             match expected {
                 Some(value) => assert_eq!(
-                    error,
-                    Error::InvalidBackendId {
+                    *error.kind(),
+                    ErrorKind::InvalidBackendId {
                         path: "device/vif/0/backend-id".into(),
                         value
                     }
                 ),
-                None => assert!(matches!(error, Error::Xenstore(_)), "{error:?}"),
+                None => assert!(matches!(error.kind(), ErrorKind::Xenstore(_)), "{error:?}"),
             }
         }
         let error = store.xenbus_device("device/vif/1").unwrap_err();
@@ -735,8 +765,8 @@ mod tests {
             .wait_for_xenbus_state(&xen, BACKEND, Connected, deadline)
             .unwrap_err();
         assert_eq!(
-            error,
-            Error::BackendClosed {
+            *error.kind(),
+            ErrorKind::BackendClosed {
                 path: format!("{BACKEND}/state"),
                 state: Closing,
                 wanted: Connected
@@ -755,8 +785,8 @@ mod tests {
             .wait_for_xenbus_state(&xen, BACKEND, Connected, deadline)
             .unwrap_err();
         assert_eq!(
-            error,
-            Error::Timeout {
+            *error.kind(),
+            ErrorKind::Timeout {
                 path: format!("{BACKEND}/state"),
                 wanted: Connected,
                 state: Some(InitWait),
@@ -777,7 +807,10 @@ mod tests {
             .client()
             .wait_for_xenbus_state(&xen, BACKEND, InitWait, xen.now_ns() + TICK_NS)
             .unwrap_err();
-        assert!(matches!(error, Error::Timeout { state: None, .. }));
+        assert!(matches!(
+            error.kind(),
+            ErrorKind::Timeout { state: None, .. }
+        ));
         assert!(error.to_string().contains("does not exist"), "{error}");
     }
 
@@ -786,9 +819,9 @@ mod tests {
         let xen = waiting(alloc::vec!["2", "banana"]);
         let mut store = xen.client();
         let deadline = xen.now_ns() + 100 * TICK_NS;
-        assert!(matches!(
-            store.wait_for_xenbus_state(&xen, BACKEND, Connected, deadline),
-            Err(Error::InvalidState { .. })
-        ));
+        let error = store
+            .wait_for_xenbus_state(&xen, BACKEND, Connected, deadline)
+            .unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::InvalidState { .. }));
     }
 }

@@ -21,6 +21,7 @@ use crate::byte_ring::{ByteRing, Consumer, Producer, RingError, RingLayout};
 use crate::hypervisor::{Errno, Hypervisor};
 use crate::shared::SharedMemory;
 use crate::types::EventChannelPort;
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -31,21 +32,50 @@ use core::{fmt, mem};
 const TRANSACTION_ATTEMPTS: usize = 16;
 
 /// A failed xenstore operation: what was asked, and why it failed.
+///
+/// Boxed, so that it fits in a register: it is returned through every `?` of the Xen path,
+/// and allocated only when something failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
-    /// The operation: "read", "write", "directory", "rm", "mkdir", "watch", "unwatch",
-    /// "transaction start", "transaction end" or "watch poll".
-    pub op: &'static str,
-    /// The path the operation was about ("" if none).
-    pub path: String,
-    /// What went wrong.
-    pub kind: ErrorKind,
+pub struct Error(Box<Details>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Details {
+    op: &'static str,
+    path: String,
+    kind: ErrorKind,
 }
 
 impl Error {
+    /// The failure `kind` of operation `op` on `path` ("" if none).
+    #[cold]
+    #[inline(never)]
+    pub fn new(op: &'static str, path: &str, kind: ErrorKind) -> Error {
+        Error(Box::new(Details {
+            op,
+            path: path.into(),
+            kind,
+        }))
+    }
+
+    /// The operation: "read", "write", "directory", "rm", "mkdir", "watch", "unwatch",
+    /// "transaction start", "transaction end" or "watch poll".
+    pub fn op(&self) -> &'static str {
+        self.0.op
+    }
+
+    /// The path the operation was about ("" if none).
+    pub fn path(&self) -> &str {
+        &self.0.path
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
     /// The errno xenstored answered with, if that is what went wrong.
     pub fn errno(&self) -> Option<Errno> {
-        match self.kind {
+        match self.0.kind {
             ErrorKind::Xenstore(errno) => Some(errno),
             _ => None,
         }
@@ -54,11 +84,11 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "xenstore {}", self.op)?;
-        if !self.path.is_empty() {
-            write!(f, " of {}", self.path)?;
+        write!(f, "xenstore {}", self.0.op)?;
+        if !self.0.path.is_empty() {
+            write!(f, " of {}", self.0.path)?;
         }
-        write!(f, " failed: {}", self.kind)
+        write!(f, " failed: {}", self.0.kind)
     }
 }
 
@@ -236,11 +266,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
                 }),
                 Err(kind) => Err(kind),
             };
-            received.map_err(|kind| Error {
-                op: "watch poll",
-                path: String::new(),
-                kind,
-            })?;
+            received.map_err(|kind| Error::new("watch poll", "", kind))?;
         }
         Ok(self.watch_events.pop_front())
     }
@@ -302,11 +328,8 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
 
     fn read_u64_in(&mut self, tx: Option<TxId>, path: &str) -> Result<u64, Error> {
         let value = self.read_in(tx, path)?;
-        crate::types::decimal(value.as_bytes()).ok_or_else(|| Error {
-            op: "read",
-            path: path.into(),
-            kind: ErrorKind::NotANumber(value),
-        })
+        crate::types::decimal(value.as_bytes())
+            .ok_or_else(|| Error::new("read", path, ErrorKind::NotANumber(value)))
     }
 
     /// Sends `request`, waits for its reply, and decodes the reply's payload with `parse`.
@@ -318,11 +341,7 @@ impl<'a, H: Hypervisor> XenStore<'a, H> {
     ) -> Result<T, Error> {
         self.exchange(tx, &request)
             .and_then(|payload| parse(&payload).map_err(ErrorKind::Malformed))
-            .map_err(|kind| Error {
-                op: request.name(),
-                path: request.path().into(),
-                kind,
-            })
+            .map_err(|kind| Error::new(request.name(), request.path(), kind))
     }
 
     /// Sends `request` and returns the payload of its reply.
@@ -631,7 +650,7 @@ mod tests {
         );
         xs.write("backend-id", "zero").unwrap();
         let error = xs.read_u64("backend-id").unwrap_err();
-        assert_eq!(error.kind, ErrorKind::NotANumber("zero".into()));
+        assert_eq!(*error.kind(), ErrorKind::NotANumber("zero".into()));
         assert_eq!(
             error.to_string(),
             "xenstore read of backend-id failed: the value \"zero\" is not a decimal number"
@@ -646,12 +665,12 @@ mod tests {
         let mut xs = xen.client();
         let error = xs.read("a\0b").unwrap_err();
         assert_eq!(
-            error.kind,
+            *error.kind(),
             ErrorKind::InvalidRequest(WireError::EmbeddedNul)
         );
         let long = "x".repeat(5000);
         assert_eq!(
-            xs.write("p", &long).unwrap_err().kind,
+            *xs.write("p", &long).unwrap_err().kind(),
             ErrorKind::InvalidRequest(WireError::PayloadTooLong(5002))
         );
         assert!(xen.xenstored().requests_seen.is_empty());
@@ -737,7 +756,7 @@ mod tests {
             })
             .unwrap_err();
         assert_eq!(error.errno(), Some(Errno::EAGAIN));
-        assert_eq!(error.op, "transaction end");
+        assert_eq!(error.op(), "transaction end");
         assert_eq!(runs, TRANSACTION_ATTEMPTS);
         assert_eq!(xen.xenstored().open_transactions(), 0);
         assert_eq!(xs.read("x").unwrap_err().errno(), Some(Errno::ENOENT));
@@ -781,11 +800,11 @@ mod tests {
         xen.xenstored().misbehaviour = Some(Misbehaviour::CorruptResponseIndex);
         let error = xs.read("a").unwrap_err();
         assert!(
-            matches!(error.kind, ErrorKind::Ring(RingError::Corrupt { .. })),
+            matches!(error.kind(), ErrorKind::Ring(RingError::Corrupt { .. })),
             "{error:?}"
         );
-        assert_eq!(xs.read("a").unwrap_err().kind, ErrorKind::Broken);
-        assert_eq!(xs.poll_watch().unwrap_err().kind, ErrorKind::Broken);
+        assert_eq!(*xs.read("a").unwrap_err().kind(), ErrorKind::Broken);
+        assert_eq!(*xs.poll_watch().unwrap_err().kind(), ErrorKind::Broken);
     }
 
     #[test]
@@ -795,7 +814,7 @@ mod tests {
         xs.write("a", "1").unwrap();
         xen.xenstored().misbehaviour = Some(Misbehaviour::WrongRequestId);
         let error = xs.read("a").unwrap_err();
-        assert_eq!(error.kind, ErrorKind::UnexpectedReply { req_id: 1001 });
+        assert_eq!(*error.kind(), ErrorKind::UnexpectedReply { req_id: 1001 });
         // The framing is intact: the next request works.
         assert_eq!(xs.read("a").unwrap(), "1");
     }
@@ -808,7 +827,7 @@ mod tests {
         xen.xenstored().misbehaviour = Some(Misbehaviour::WrongType);
         let error = xs.read("a").unwrap_err();
         assert_eq!(
-            error.kind,
+            *error.kind(),
             ErrorKind::UnexpectedType(crate::abi::io::xs_wire::XS_GET_PERMS)
         );
         assert_eq!(
@@ -825,10 +844,10 @@ mod tests {
         xen.xenstored().misbehaviour = Some(Misbehaviour::OverlongLength);
         let error = xs.write("a", "1").unwrap_err();
         assert_eq!(
-            error.kind,
+            *error.kind(),
             ErrorKind::Malformed(WireError::PayloadTooLong(5000))
         );
-        assert_eq!(xs.read("a").unwrap_err().kind, ErrorKind::Broken);
+        assert_eq!(*xs.read("a").unwrap_err().kind(), ErrorKind::Broken);
     }
 
     #[test]
@@ -838,7 +857,7 @@ mod tests {
         xen.xenstored().misbehaviour = Some(Misbehaviour::Silent);
         let start = xen.now_ns();
         let error = xs.read("a").unwrap_err();
-        assert_eq!(error.kind, ErrorKind::Timeout);
+        assert_eq!(*error.kind(), ErrorKind::Timeout);
         assert_eq!(xen.now_ns() - start, XenStore::<Xen>::DEFAULT_TIMEOUT_NS);
         assert_eq!(
             xen.waits.get(),
@@ -847,8 +866,11 @@ mod tests {
         // A request that cannot even be written times out too, and breaks the stream.
         xs.set_timeout_ns(50 * TICK_NS);
         let big = "x".repeat(3000);
-        assert_eq!(xs.write("big", &big).unwrap_err().kind, ErrorKind::Timeout);
-        assert_eq!(xs.read("a").unwrap_err().kind, ErrorKind::Broken);
+        assert_eq!(
+            *xs.write("big", &big).unwrap_err().kind(),
+            ErrorKind::Timeout
+        );
+        assert_eq!(*xs.read("a").unwrap_err().kind(), ErrorKind::Broken);
     }
 
     #[test]
@@ -859,7 +881,7 @@ mod tests {
         xs.write("a", "1").unwrap();
         xs.write("b", "2").unwrap();
         xen.xenstored().misbehaviour = Some(Misbehaviour::Late);
-        assert_eq!(xs.read("a").unwrap_err().kind, ErrorKind::Timeout);
+        assert_eq!(*xs.read("a").unwrap_err().kind(), ErrorKind::Timeout);
         // The reply to "a" comes just before the reply to "b".
         assert_eq!(xs.read("b").unwrap(), "2");
         assert_eq!(xs.read("a").unwrap(), "1");
@@ -923,20 +945,12 @@ mod tests {
             ErrorKind::Broken,
         ];
         for kind in kinds {
-            let error = Error {
-                op: "write",
-                path: "a/b".into(),
-                kind,
-            };
+            let error = Error::new("write", "a/b", kind);
             let text = error.to_string();
             assert!(text.starts_with("xenstore write of a/b failed: "), "{text}");
             assert!(text.len() > 35, "{text}");
         }
-        let error = Error {
-            op: "transaction start",
-            path: String::new(),
-            kind: ErrorKind::Xenstore(Errno(21)),
-        };
+        let error = Error::new("transaction start", "", ErrorKind::Xenstore(Errno(21)));
         assert_eq!(
             error.to_string(),
             "xenstore transaction start failed: EISDIR (-21)"
