@@ -3,11 +3,12 @@
 //! button) or fails.
 
 use crate::{Error, Network};
-use spin::Once;
 use xenolith_netstack::Config;
 use xenolith_rt::Boot;
 
-static REPORT: Once<fn(&str)> = Once::new();
+// Set once, when the app starts serving; a lock, not a `spin::Once`, whose spin-wait and
+// poisoning panics cost more (docs/image-size.md, Issue 14).
+static REPORT: spin::Mutex<Option<fn(&str)>> = spin::Mutex::new(None);
 
 /// The network of the image: `ip=ADDR/PREFIX [gw=ADDR]` or `ip=dhcp` from the command line
 /// (`default` without `ip=`), the NIC the machine opens (netfront on Xen, virtio-net
@@ -29,9 +30,11 @@ pub fn modules(boot: &'static Boot) -> impl Iterator<Item = &'static [u8]> {
 }
 
 pub(crate) fn at_shutdown(report: fn(&str)) {
-    REPORT.call_once(|| report);
+    REPORT.lock().get_or_insert(report);
     xenolith_rt::shutdown::at_shutdown(|| {
-        if let Some(report) = REPORT.get() {
+        // Copied out: the lock is not held while the report prints.
+        let report = *REPORT.lock();
+        if let Some(report) = report {
             report("at shutdown");
         }
     });

@@ -363,24 +363,13 @@ impl Stack {
     }
 
     /// Runs `future` for at most `duration`: its output, or [`Error::TimedOut`] (the future is
-    /// then dropped, which releases whatever it held).
-    pub async fn timeout<F: Future>(
-        &self,
-        duration: Duration,
-        future: F,
-    ) -> Result<F::Output, Error> {
-        let mut future = core::pin::pin!(future);
-        let mut sleep = core::pin::pin!(self.sleep(duration));
-        core::future::poll_fn(|cx| {
-            if let Poll::Ready(output) = future.as_mut().poll(cx) {
-                return Poll::Ready(Ok(output));
-            }
-            match sleep.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Err(Error::TimedOut)),
-                Poll::Pending => Poll::Pending,
-            }
-        })
-        .await
+    /// then dropped, which releases whatever it held). The time runs from now (the stack's
+    /// last poll).
+    pub fn timeout<F: Future>(&self, duration: Duration, future: F) -> Timeout<F> {
+        Timeout {
+            future,
+            sleep: self.sleep(duration),
+        }
     }
 
     /// Buffer sizes for the sockets created from now on.
@@ -667,6 +656,43 @@ impl Inner {
                 return port;
             }
         }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`Stack::timeout`]: `future`'s output, or [`Error::TimedOut`] once the
+    /// sleep has ended first.
+    ///
+    /// A struct, not an `async fn`: no state machine with its "resumed after completion"
+    /// panic for each future type it wraps (docs/image-size.md).
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F> {
+        #[pin]
+        future: F,
+        sleep: Sleep,
+    }
+}
+
+impl<F: Future> Future for Timeout<F> {
+    type Output = Result<F::Output, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        match Pin::new(this.sleep).poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(Error::TimedOut)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<F> fmt::Debug for Timeout<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Timeout")
+            .field("sleep", &self.sleep)
+            .finish_non_exhaustive()
     }
 }
 

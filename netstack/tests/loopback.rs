@@ -326,6 +326,17 @@ fn peer_close_reset_and_timeouts() {
         let waited = net.b.now() - before;
         assert!(waited >= Duration::from_secs(5) && waited < Duration::from_secs(6));
 
+        // In time: the future's output (an async block, so not `Unpin`), before the deadline.
+        client.write_all(b"hi").await.unwrap();
+        let read = net
+            .b
+            .timeout(Duration::from_secs(5), async {
+                server.read(&mut buffer).await
+            })
+            .await;
+        assert_eq!(read, Ok(Ok(2)));
+        assert_eq!(&buffer[..2], b"hi");
+
         // Data, then the client's FIN: the server reads the data, then the end of stream.
         client.write_all(b"bye").await.unwrap();
         client.close();

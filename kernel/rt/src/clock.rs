@@ -11,7 +11,7 @@ static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 static TSC_HZ: AtomicU64 = AtomicU64::new(1_000_000_000);
 /// A platform clock (Xen's pvclock) in ns, and its reading at time zero.
 #[cfg(target_os = "none")]
-static SOURCE: spin::Once<Source> = spin::Once::new();
+static SOURCE: crate::once::Once<Source> = crate::once::Once::new();
 #[cfg(target_os = "none")]
 static SOURCE_ZERO: AtomicU64 = AtomicU64::new(0);
 

@@ -6,8 +6,8 @@
 //! ≥ 32) runs the hook a driver registered, which only records that work is pending; the main
 //! loop does the work (STYLE.md: handlers only wake).
 
+use crate::once::Once;
 use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use spin::Once;
 use xenolith_arch::gdt::{GlobalDescriptorTable, TaskStateSegment};
 use xenolith_arch::idt::{
     self, FIRST_IRQ_VECTOR, IDT_STUBS, InterruptDescriptorTable, InterruptFrame,

@@ -34,6 +34,9 @@ pub mod clock;
 pub mod cmdline;
 pub mod exit;
 pub mod memory;
+#[cfg(any(target_os = "none", test))]
+#[allow(unsafe_code)] // the write-once cell for boot-time values
+mod once;
 #[allow(unsafe_code)] // RDRAND
 pub mod random;
 pub mod rtc;
@@ -106,7 +109,7 @@ impl Boot {
 }
 
 #[cfg(target_os = "none")]
-static BOOT: spin::Once<Boot> = spin::Once::new();
+static BOOT: once::Once<Boot> = once::Once::new();
 
 /// A boot module: its name (module command line) and bytes (mapped read-only).
 #[derive(Debug)]

@@ -9,6 +9,7 @@
 //! The machine is kept in one static, [`get`], for the free functions of `time` (the TLS
 //! provider's clock) and nothing else; code that can be handed the machine is.
 
+use crate::once::Once;
 use crate::pc::machine::Pc;
 use crate::shutdown::Request;
 use crate::xen::domain::Xen;
@@ -17,7 +18,6 @@ use alloc::string::String;
 use core::fmt;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
-use spin::Once;
 use xenolith_device::NetDevice;
 
 /// Which machine this is, from CPUID.

@@ -9,7 +9,7 @@
 //! Without an exit device QEMU cannot report failure: the guest then says so and halts.
 
 use crate::acpi::{GenericAddress, PowerOff};
-use spin::Once;
+use crate::once::Once;
 use xenolith_arch::port::{outb, outl, outw};
 
 pub use crate::exit::Failure;

@@ -4,9 +4,9 @@
 //! The timer counts down at the APIC bus rate ÷ 16; we calibrate it against the TSC once.
 //! Interrupt hooks only set the wake flag (`idle`) and acknowledge the APIC.
 
+use crate::once::Once;
 use core::sync::atomic::{AtomicU64, Ordering};
 use core::time::Duration;
-use spin::Once;
 use xenolith_arch::paging::Access;
 use xenolith_arch::shared::SharedMemory;
 

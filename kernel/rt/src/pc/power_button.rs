@@ -11,8 +11,8 @@
 //! status register itself on every wake-up.
 
 use crate::acpi::PowerButton;
+use crate::once::Once;
 use core::sync::atomic::{AtomicBool, Ordering};
-use spin::Once;
 use xenolith_arch::port::{inb, inw, outb, outw};
 
 /// `PWRBTN_STS` / `PWRBTN_EN`.

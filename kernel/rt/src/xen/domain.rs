@@ -11,13 +11,14 @@
 //! anything: the shutdown hook (panics and faults end through it) and the log's clock source.
 //! Everything else reaches Xen through the [`Xen`] value the boot sequence hands down.
 
+use crate::once::Once;
 use crate::shutdown::{self, Reason, Request};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, Ordering};
 use core::time::Duration;
-use spin::{Mutex, Once};
+use spin::Mutex;
 use xenolith_arch::paging::Access;
 use xenolith_xen::abi::hvm::params;
 use xenolith_xen::console::PvConsole;
