@@ -86,10 +86,10 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Config(e) | Error::Net(e) => write!(f, "{e}"),
+            Error::Config(e) | Error::Net(e) => fmt::Display::fmt(e, f),
             #[cfg(not(target_os = "none"))]
-            Error::Options(e) => write!(f, "{e}"),
-            Error::Device(e) => write!(f, "no network device: {e}"),
+            Error::Options(e) => fmt::Display::fmt(e, f),
+            Error::Device(e) => write!(f, "no network device: {}", *e),
         }
     }
 }

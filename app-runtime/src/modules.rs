@@ -55,7 +55,7 @@ impl fmt::Display for ModuleError {
                 offset,
                 kinds,
             } => {
-                write!(f, "boot module {module} holds, at octet {offset}, ")?;
+                write!(f, "boot module {} holds, at octet {}, ", *module, *offset)?;
                 match kinds {
                     [one] => write!(f, "something other than a {} ({})", one.name, one.made_by),
                     [first, rest @ ..] => {

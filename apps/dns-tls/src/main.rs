@@ -84,7 +84,7 @@ mod kernel {
     impl fmt::Display for Error {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             match self {
-                Error::Modules(e) => write!(f, "{e}"),
+                Error::Modules(e) => fmt::Display::fmt(e, f),
                 Error::ModuleZones(e) => write!(
                     f,
                     "the boot module's zone set is unusable: {e} (make one with `dns-zone -o zones.bin ZONEFILE`)"
@@ -102,9 +102,9 @@ mod kernel {
                         "the certificate compiled into this image is unusable: {e}"
                     )
                 }
-                Error::Tls(e) => write!(f, "{e}"),
-                Error::Runtime(e) => write!(f, "{e}"),
-                Error::Settings(e) => write!(f, "{e}"),
+                Error::Tls(e) => fmt::Display::fmt(e, f),
+                Error::Runtime(e) => fmt::Display::fmt(e, f),
+                Error::Settings(e) => fmt::Display::fmt(e, f),
             }
         }
     }

@@ -88,15 +88,15 @@ mod kernel {
                 Error::Builtin(e) => {
                     write!(f, "the site compiled into this image is unusable: {e}")
                 }
-                Error::Options(e) => write!(f, "{e}"),
-                Error::Modules(e) => write!(f, "{e}"),
+                Error::Options(e) => fmt::Display::fmt(e, f),
+                Error::Modules(e) => fmt::Display::fmt(e, f),
                 Error::Module(e) => write!(
                     f,
                     "the boot module is not a usable TLS identity: {e} (make one with \
                      `tls-keygen --module` or `tls-keygen compile --cert C --key K -o FILE`)"
                 ),
-                Error::Tls(e) => write!(f, "{e}"),
-                Error::Runtime(e) => write!(f, "{e}"),
+                Error::Tls(e) => fmt::Display::fmt(e, f),
+                Error::Runtime(e) => fmt::Display::fmt(e, f),
             }
         }
     }

@@ -114,7 +114,7 @@ impl core::fmt::Display for AcpiError {
             AcpiError::NoControlRegister => {
                 write!(f, "the ACPI FADT has no PM1 or sleep control register")
             }
-            AcpiError::Unreadable(e) => write!(f, "cannot read ACPI tables: {e}"),
+            AcpiError::Unreadable(e) => write!(f, "cannot read ACPI tables: {}", *e),
         }
     }
 }

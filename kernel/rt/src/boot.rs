@@ -114,7 +114,7 @@ impl core::fmt::Display for BootError {
                 "{n} boot modules were passed; at most {MAX_MODULES} are supported"
             ),
             BootError::BadModule { index } => {
-                write!(f, "boot module {index} has an invalid address range")
+                write!(f, "boot module {} has an invalid address range", *index)
             }
         }
     }

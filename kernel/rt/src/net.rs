@@ -16,8 +16,8 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Netfront(e) => write!(f, "netfront: {e}"),
-            Error::Virtio(e) => write!(f, "virtio-net: {e}"),
+            Error::Netfront(e) => write!(f, "netfront: {}", *e),
+            Error::Virtio(e) => write!(f, "virtio-net: {}", *e),
         }
     }
 }

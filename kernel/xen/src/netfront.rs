@@ -189,7 +189,7 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "netfront: ")?;
         match self {
-            ErrorKind::Xenbus(error) => write!(f, "{error}"),
+            ErrorKind::Xenbus(error) => fmt::Display::fmt(error, f),
             ErrorKind::InvalidMac { path, value } => write!(
                 f,
                 "{path} = {} is not a unicast MAC address like 00:16:3e:00:00:01: \
@@ -205,9 +205,9 @@ impl fmt::Display for ErrorKind {
                 f,
                 "no memory for {what} ({pages} pages): give the guest more memory"
             ),
-            ErrorKind::Grant { what, error } => write!(f, "granting {what} failed: {error}"),
-            ErrorKind::EventChannel { op, errno } => write!(f, "{op} failed: {errno}"),
-            ErrorKind::Ring(error) => write!(f, "{error}"),
+            ErrorKind::Grant { what, error } => write!(f, "granting {} failed: {}", *what, *error),
+            ErrorKind::EventChannel { op, errno } => write!(f, "{} failed: {}", *op, *errno),
+            ErrorKind::Ring(error) => fmt::Display::fmt(error, f),
         }
     }
 }
@@ -231,10 +231,10 @@ pub enum DownReason {
 impl fmt::Display for DownReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DownReason::BackendClosed(state) => write!(f, "the backend went to {state}"),
+            DownReason::BackendClosed(state) => write!(f, "the backend went to {}", *state),
             DownReason::BackendGone => write!(f, "the backend's state node was removed"),
             DownReason::RingBroken { ring, error } => {
-                write!(f, "the backend broke the {ring} ring: {error}")
+                write!(f, "the backend broke the {} ring: {}", *ring, *error)
             }
         }
     }

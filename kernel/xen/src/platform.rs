@@ -50,8 +50,10 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NoHypercallPage => write!(f, "Xen's CPUID leaf reports no hypercall pages"),
-            Error::MissingFeature(name) => write!(f, "this Xen lacks {name}, which Xenolith needs"),
-            Error::Hypercall(what, errno) => write!(f, "{what} failed: {errno}"),
+            Error::MissingFeature(name) => {
+                write!(f, "this Xen lacks {}, which Xenolith needs", *name)
+            }
+            Error::Hypercall(what, errno) => write!(f, "{} failed: {}", *what, *errno),
         }
     }
 }

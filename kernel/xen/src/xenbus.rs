@@ -321,9 +321,9 @@ impl fmt::Display for Error {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ErrorKind::Xenstore(error) => write!(f, "{error}"),
+            ErrorKind::Xenstore(error) => fmt::Display::fmt(error, f),
             ErrorKind::InvalidState { path, value } => {
-                write!(f, "{path} = {value}: the peer is broken")
+                write!(f, "{} = {}: the peer is broken", *path, *value)
             }
             ErrorKind::InvalidBackendPath { path, value } => write!(
                 f,
@@ -335,7 +335,11 @@ impl fmt::Display for ErrorKind {
                 "{path} = {value} is not a domain id: check the device's configuration"
             ),
             ErrorKind::InvalidTransition { path, from, to } => {
-                write!(f, "{path}: a frontend cannot go from {from} to {to}")
+                write!(
+                    f,
+                    "{}: a frontend cannot go from {} to {}",
+                    *path, *from, *to
+                )
             }
             ErrorKind::BackendClosed {
                 path,
@@ -358,8 +362,8 @@ impl fmt::Display for ErrorKind {
                     waited_ns / 1_000_000
                 )?;
                 match state {
-                    Some(state) => write!(f, "{path} stayed at {state}")?,
-                    None => write!(f, "{path} does not exist")?,
+                    Some(state) => write!(f, "{} stayed at {}", *path, *state)?,
+                    None => write!(f, "{} does not exist", *path)?,
                 }
                 write!(
                     f,

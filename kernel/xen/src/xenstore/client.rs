@@ -131,18 +131,18 @@ impl fmt::Display for ErrorKind {
                 "xenstored did not answer in time \
                  (is xenstored running, and this domain introduced to it?)"
             ),
-            ErrorKind::Ring(error) => write!(f, "{error}"),
+            ErrorKind::Ring(error) => fmt::Display::fmt(error, f),
             ErrorKind::Malformed(error) => {
-                write!(f, "xenstored broke the wire protocol: {error}")
+                write!(f, "xenstored broke the wire protocol: {}", *error)
             }
-            ErrorKind::InvalidRequest(error) => write!(f, "the request cannot be sent: {error}"),
+            ErrorKind::InvalidRequest(error) => write!(f, "the request cannot be sent: {}", *error),
             ErrorKind::UnexpectedReply { req_id } => write!(
                 f,
                 "xenstored answered request {req_id}, which is not waiting for an answer"
             ),
             ErrorKind::UnexpectedType(msg_type) => match wire::type_name(*msg_type) {
-                Some(name) => write!(f, "xenstored answered with an {name} message"),
-                None => write!(f, "xenstored answered with message type {msg_type}"),
+                Some(name) => write!(f, "xenstored answered with an {} message", name),
+                None => write!(f, "xenstored answered with message type {}", *msg_type),
             },
             ErrorKind::NotANumber(value) => {
                 write!(

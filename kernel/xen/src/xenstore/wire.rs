@@ -86,7 +86,7 @@ impl fmt::Display for WireError {
                 "a {len}-byte payload, longer than the {XENSTORE_PAYLOAD_MAX} bytes \
                  the protocol allows"
             ),
-            WireError::UnknownType(t) => write!(f, "unknown message type {t}"),
+            WireError::UnknownType(t) => write!(f, "unknown message type {}", *t),
             WireError::EmbeddedNul => write!(f, "a path or token contains a NUL byte"),
             WireError::MissingNul => write!(f, "a string is not NUL-terminated"),
             WireError::NotUtf8 => write!(f, "a string is not UTF-8"),
