@@ -202,6 +202,34 @@ fn guarded(outcome: &crate::Outcome) {
     }
 }
 
+/// Answers one query of `transport` from `client` into `answer`, and counts what was done:
+/// the reply to send, or `None` (the input was not a query, or the rate limiter dropped the
+/// answer; counted as dropped). UDP and TCP share it.
+// Out of line: one copy for both transports (about 0.15 KB).
+#[inline(never)]
+fn reply<'a>(
+    zones: &Zones,
+    query: &[u8],
+    transport: Transport,
+    client: &Client<'_>,
+    guard: &mut Guard,
+    answer: &'a mut Vec<u8>,
+) -> Option<&'a [u8]> {
+    let outcome = crate::answer_from(zones, query, transport, client, guard, answer);
+    guarded(&outcome);
+    let reply = match outcome.response {
+        Response::Reply(n) => answer.get(..n),
+        Response::Drop => None,
+    };
+    match reply {
+        Some(reply) => COUNTERS.answered(reply),
+        None => {
+            COUNTERS.dropped.fetch_add(1, Relaxed);
+        }
+    }
+    reply
+}
+
 /// The answers by response code, ` NAME=COUNT` for each code seen, or ` none`: written
 /// straight into the log line.
 struct Rcodes<'a>(&'a [AtomicU64; 16]);
@@ -477,35 +505,19 @@ async fn answer_datagrams(stack: Stack, socket: UdpSocket, zones: Rc<Zones>, opt
             seconds: seconds(now),
             micros: now.as_micros() as u64,
         };
-        // `get`, not indexing: no panic path (the lengths are always in range).
-        let reply = match query.get(..len) {
-            Some(query) => {
-                let outcome = crate::answer_from(
-                    &zones,
-                    query,
-                    Transport::Udp,
-                    &client,
-                    &mut guard,
-                    &mut answer,
-                );
-                guarded(&outcome);
-                match outcome.response {
-                    Response::Reply(n) => answer.get(..n),
-                    Response::Drop => None,
-                }
-            }
-            None => None,
-        };
-        match reply {
-            Some(reply) => {
-                COUNTERS.answered(reply);
-                if let Err(error) = socket.send_to(reply, peer).await {
-                    log::debug!("UDP reply to {}: {error}", xenolith_netstack::Show(peer));
-                }
-            }
-            None => {
-                COUNTERS.dropped.fetch_add(1, Relaxed);
-            }
+        // `get`, not indexing: no panic path (the lengths are always in range; an empty
+        // query would be dropped and counted as such).
+        let query = query.get(..len).unwrap_or(&[]);
+        if let Some(reply) = reply(
+            &zones,
+            query,
+            Transport::Udp,
+            &client,
+            &mut guard,
+            &mut answer,
+        ) && let Err(error) = socket.send_to(reply, peer).await
+        {
+            log::debug!("UDP reply to {}: {error}", xenolith_netstack::Show(peer));
         }
     }
 }
@@ -545,7 +557,10 @@ async fn answer_connection<C: Connection>(
             let Some(free) = buffer.get_mut(have..).filter(|free| !free.is_empty()) else {
                 break;
             };
-            match stack.timeout(idle, stream.read(free)).await {
+            match stack
+                .timeout(idle, transfer(&mut stream, Io::Read(free)))
+                .await
+            {
                 // Closed between queries.
                 Ok(Ok(0)) if have == 0 => break,
                 Ok(Ok(n)) if n > 0 => {
@@ -565,28 +580,23 @@ async fn answer_connection<C: Connection>(
             seconds: seconds(stack.now()),
             micros: 0,
         };
-        let outcome = crate::answer_from(
+        match reply(
             zones,
             query,
             Transport::Tcp,
             &client,
             &mut guard,
             &mut answer,
-        );
-        guarded(&outcome);
-        let reply = match outcome.response {
-            Response::Reply(n) => answer.get(..n),
-            Response::Drop => None,
-        };
-        match reply {
+        ) {
             Some(reply) => {
-                COUNTERS.answered(reply);
                 framed.clear();
                 framed.extend_from_slice(&(reply.len() as u16).to_be_bytes());
                 framed.extend_from_slice(reply);
                 if !matches!(
-                    stack.timeout(idle, stream.write_all(&framed)).await,
-                    Ok(Ok(()))
+                    stack
+                        .timeout(idle, transfer(&mut stream, Io::Write(&framed)))
+                        .await,
+                    Ok(Ok(_))
                 ) {
                     counters.errors.fetch_add(1, Relaxed);
                     break;
@@ -594,7 +604,6 @@ async fn answer_connection<C: Connection>(
             }
             None => {
                 // Not a query: the stream cannot be trusted to stay in step; close it.
-                COUNTERS.dropped.fetch_add(1, Relaxed);
                 break;
             }
         }
@@ -606,4 +615,22 @@ async fn answer_connection<C: Connection>(
         have -= used;
     }
     stream.close().await;
+}
+
+/// One read or one write of a connection.
+enum Io<'a> {
+    /// Read into the buffer.
+    Read(&'a mut [u8]),
+    /// Write all of it.
+    Write(&'a [u8]),
+}
+
+/// Does `io` on `stream`: the octets read (0 at the end of the stream), or written. Reads and
+/// writes are one future type, so the connection's idle timeout is compiled once for both
+/// (about 50 bytes).
+async fn transfer<C: Connection>(stream: &mut C, io: Io<'_>) -> Result<usize, C::Error> {
+    match io {
+        Io::Read(buffer) => stream.read(buffer).await,
+        Io::Write(data) => stream.write_all(data).await.map(|()| data.len()),
+    }
 }
