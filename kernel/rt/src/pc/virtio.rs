@@ -58,6 +58,8 @@ impl Platform for KernelPlatform {
 }
 
 /// Finds and starts the virtio-net device; routes its interrupts to the APIC when it can.
+// Out of line: 48 bytes smaller than inlined into `Pc::open_nic`.
+#[inline(never)]
 pub fn open_net() -> Result<Box<dyn NetDevice>, String> {
     let seed = crate::random::u64();
     let mut nic =

@@ -15,6 +15,8 @@ pub struct XenNet {
 }
 
 /// Connects netfront to the first vif's backend.
+// Out of line: 0.1 KB smaller than inlined into `Machine::open_nic`.
+#[inline(never)]
 pub fn open(xen: &'static Xen) -> Result<XenNet, netfront::Error> {
     let alloc = |pages: usize| SharedPages::identity_mapped(crate::paging::shared_pages(pages)?);
     let netfront = Netfront::connect(

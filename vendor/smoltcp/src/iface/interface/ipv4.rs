@@ -92,6 +92,7 @@ impl InterfaceInner {
         })
     }
 
+    #[inline(never)]
     pub(super) fn process_ipv4<'a>(
         &mut self,
         sockets: &mut SocketSet,

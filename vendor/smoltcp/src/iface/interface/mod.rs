@@ -678,6 +678,7 @@ impl Interface {
         }
     }
 
+    #[inline(never)]
     fn socket_ingress(
         &mut self,
         device: &mut (impl Device + ?Sized),
@@ -747,6 +748,7 @@ impl Interface {
         })
     }
 
+    #[inline(never)]
     fn socket_egress(
         &mut self,
         device: &mut (impl Device + ?Sized),
