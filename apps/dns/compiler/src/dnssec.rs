@@ -742,99 +742,15 @@ fn owner_hash(owner: &[u8], apex: &[u8]) -> Option<Vec<u8>> {
     base32hex_decode(owner.get(1..1 + len)?).filter(|h| h.len() == 20)
 }
 
-/// The NSEC3 hash of a name (RFC 5155 §5): SHA-1 of the lower-cased wire-format name and the
-/// salt, then `iterations` times more of the hash and the salt.
+/// The NSEC3 hash of a name (RFC 5155 §5), as the server computes it
+/// (`dns_zone_format::nsec3`, shared).
 pub(crate) fn nsec3_hash(name: &[u8], salt: &[u8], iterations: u16) -> Vec<u8> {
-    let lower: Vec<u8> = name.iter().map(u8::to_ascii_lowercase).collect();
-    let mut digest = sha1(&[&lower, salt].concat());
-    for _ in 0..iterations {
-        digest = sha1(&[&digest[..], salt].concat());
-    }
-    digest.to_vec()
-}
-
-/// SHA-1 (FIPS 180-4 §6.1; RFC 3174). Used only for NSEC3 owner names, as the protocol
-/// requires; written out here to keep a crypto crate out of the compiler for 40 lines.
-pub(crate) fn sha1(message: &[u8]) -> [u8; 20] {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
-    let mut padded = message.to_vec();
-    padded.push(0x80);
-    while padded.len() % 64 != 56 {
-        padded.push(0);
-    }
-    padded.extend_from_slice(&((message.len() as u64) * 8).to_be_bytes());
-    for block in padded.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (i, word) in block.chunks_exact(4).enumerate() {
-            w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, &word) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(word);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (x, y) in h.iter_mut().zip([a, b, c, d, e]) {
-            *x = x.wrapping_add(y);
-        }
-    }
-    let mut out = [0u8; 20];
-    for (chunk, word) in out.chunks_exact_mut(4).zip(h) {
-        chunk.copy_from_slice(&word.to_be_bytes());
-    }
-    out
+    dns_zone_format::nsec3::hash(name, salt, iterations).map_or_else(Vec::new, |h| h.to_vec())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(bytes: &[u8]) -> String {
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    #[test]
-    fn sha1_vectors() {
-        // FIPS 180 / RFC 3174 test vectors.
-        assert_eq!(
-            hex(&sha1(b"abc")),
-            "a9993e364706816aba3e25717850c26c9cd0d89d"
-        );
-        assert_eq!(hex(&sha1(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(
-            hex(&sha1(
-                b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
-            )),
-            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
-        );
-        assert_eq!(
-            hex(&sha1(&vec![b'a'; 1_000_000])),
-            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
-        );
-    }
 
     #[test]
     fn nsec3_hashes_of_rfc5155_appendix_a() {

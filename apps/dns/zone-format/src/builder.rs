@@ -581,7 +581,7 @@ fn nsec3_owner_hash(owner: &[u8], apex: &[u8]) -> Result<Vec<u8>, BuildError> {
         ));
     }
     let label = &owner[1..1 + label_len];
-    let hash = base32hex_decode(label).ok_or(bad(
+    let hash = crate::nsec3::base32hex_decode(label).ok_or(bad(
         "an NSEC3 record's owner label is not a base32hex hash (RFC 5155 §3)",
     ))?;
     if hash.len() != NSEC3_HASH_LEN {
@@ -590,33 +590,6 @@ fn nsec3_owner_hash(owner: &[u8], apex: &[u8]) -> Result<Vec<u8>, BuildError> {
         ));
     }
     Ok(hash)
-}
-
-/// Decodes unpadded base32hex ("0-9A-V", any case); `None` if a character is outside it or
-/// the length leaves stray bits.
-pub(crate) fn base32hex_decode(text: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in text {
-        let value = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'v' => c - b'a' + 10,
-            b'A'..=b'V' => c - b'A' + 10,
-            _ => return None,
-        };
-        acc = (acc << 5) | u32::from(value);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    // Left-over bits must be zero padding of the last octet, fewer than 5 of them.
-    if acc != 0 || bits >= 5 {
-        return None;
-    }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -638,14 +611,18 @@ mod tests {
             ("CPNMUOJ1E8", "foobar"),
         ] {
             assert_eq!(
-                base32hex_decode(text.as_bytes()).as_deref(),
+                crate::nsec3::base32hex_decode(text.as_bytes()).as_deref(),
                 Some(plain.as_bytes()),
                 "{text}"
             );
         }
         // Outside the alphabet, stray bits, an impossible length.
         for bad in ["CW", "CP", "C", "CPNG=", "CPN"] {
-            assert_eq!(base32hex_decode(bad.as_bytes()), None, "{bad}");
+            assert_eq!(
+                crate::nsec3::base32hex_decode(bad.as_bytes()),
+                None,
+                "{bad}"
+            );
         }
     }
 

@@ -75,6 +75,7 @@ extern crate alloc;
 #[cfg(feature = "builder")]
 mod builder;
 pub mod name;
+pub mod nsec3;
 pub mod rdata;
 
 #[cfg(feature = "builder")]

@@ -457,31 +457,7 @@ pub(crate) fn base64_decode(text: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// Decodes unpadded base32hex ("0-9A-V", any case, RFC 4648 §7); `None` if a character is
-/// outside it or the length leaves stray bits.
-pub(crate) fn base32hex_decode(text: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len() * 5 / 8);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in text {
-        let value = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'v' => c - b'a' + 10,
-            b'A'..=b'V' => c - b'A' + 10,
-            _ => return None,
-        };
-        acc = (acc << 5) | u32::from(value);
-        bits += 5;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    if acc != 0 || bits >= 5 {
-        return None;
-    }
-    Some(out)
-}
+pub(crate) use dns_zone_format::nsec3::base32hex_decode;
 
 /// Encodes octets as unpadded lower-case base32hex (as NSEC3 owner labels are written).
 pub(crate) fn base32hex_encode(bytes: &[u8]) -> String {
