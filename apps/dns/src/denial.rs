@@ -118,6 +118,11 @@ pub(crate) fn is_signed(zone: &Zone) -> bool {
     zone.denial != Denial::None
 }
 
+/// Whether the zone denies existence with NSEC3 (else NSEC, or nothing).
+pub(crate) fn is_nsec3(zone: &Zone) -> bool {
+    matches!(zone.denial, Denial::Nsec3 { .. })
+}
+
 /// The RRset of the NSEC or NSEC3 record at `node`.
 pub(crate) fn record_rrset(zones: &Zones, zone: &Zone, node: usize) -> Option<usize> {
     let rtype = match zone.denial {

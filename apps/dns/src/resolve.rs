@@ -597,7 +597,7 @@ impl Resolver<'_> {
         }
         let encloser_name = suffix_labels(name, encloser);
         let wildcard = star(encloser_name);
-        if denial::hash(self.zones, self.zone, name).is_some() {
+        if denial::is_nsec3(self.zone) {
             // NSEC3: the closest encloser proof, and the wildcard's cover.
             self.closest_encloser(name, encloser);
             self.nsec3_proof(&wildcard);
@@ -613,7 +613,7 @@ impl Resolver<'_> {
         if !self.dnssec {
             return;
         }
-        if denial::hash(self.zones, self.zone, name).is_some() {
+        if denial::is_nsec3(self.zone) {
             self.nsec3_proof(suffix_labels(name, encloser + 1));
         } else {
             self.nsec_proof(name);
@@ -628,7 +628,7 @@ impl Resolver<'_> {
             return;
         }
         let wildcard_name = self.zones.node_name(wildcard).to_vec();
-        if denial::hash(self.zones, self.zone, name).is_some() {
+        if denial::is_nsec3(self.zone) {
             self.closest_encloser(name, encloser);
         } else {
             self.nsec_proof(name);
